@@ -1,0 +1,1 @@
+"""The pure core: values, the lifecycle table, rules. No I/O, no clock, no logging."""

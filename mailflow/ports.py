@@ -1,0 +1,189 @@
+"""The boundaries of mailflow, one typing.Protocol each; adapters implement them, services use them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from mailflow.domain.case import (
+    Case,
+    CaseEvent,
+    InboundRecord,
+    InboundStatus,
+    OutboxRecord,
+    ReminderRecord,
+)
+from mailflow.domain.ids import CaseRef, MailboxKey
+from mailflow.domain.message import Attachment, OutboundEmail
+from mailflow.domain.states import CaseState
+
+
+class Clock(Protocol):
+    """The only source of time: aware UTC datetimes."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    key: MailboxKey
+    raw: bytes
+
+
+class Mailbox(Protocol):
+    """The Dareic's mailbox: an inbox we read, a processed and a quarantine folder, a Sent folder.
+
+    UIDs are IMAP-like: increasing within a UIDVALIDITY. Reading never marks a message as seen.
+    """
+
+    name: str  # the inbox folder name, part of every MailboxKey
+
+    def uidvalidity(self) -> int: ...
+
+    def fetch_after(self, uid: int, limit: int = 100) -> list[FetchedMessage]:
+        """Messages of the inbox with a UID greater than ``uid``, oldest first."""
+        ...
+
+    def move_to_processed(self, key: MailboxKey) -> None: ...
+
+    def move_to_quarantine(self, key: MailboxKey) -> None: ...
+
+    def append_sent(self, raw: bytes) -> None:
+        """Keep a copy of a sent mail in the Sent folder."""
+        ...
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until new mail may have arrived (IMAP IDLE, a directory watch) or ``timeout`` passes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    """Sends mail. Raises TransientError (retry later) or PermanentError (give up)."""
+
+    def send(self, emails: list[OutboundEmail]) -> list[Exception | None]:
+        """Send a batch over one connection; one result per mail (None = accepted)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+class Renderer(Protocol):
+    """Turns a template name and a context into a subject, a text and an HTML body (French)."""
+
+    def render(self, template: str, context: Mapping[str, object]) -> RenderedMail: ...
+
+    def templates(self) -> list[str]: ...
+
+
+class MailSerializer(Protocol):
+    """OutboundEmail -> RFC 5322 bytes (the same bytes go to SMTP, the Sent folder and .eml files)."""
+
+    def __call__(self, email: OutboundEmail) -> bytes: ...
+
+
+class ConcurrentUpdate(Exception):
+    """A case was saved by someone else since it was read (version mismatch)."""
+
+
+class Tx(Protocol):
+    """One database transaction; every method works inside it. Commit happens when the block ends."""
+
+    # --- inbound mail and watermarks ---
+    def watermark(self, mailbox: str, uidvalidity: int) -> int: ...
+    def set_watermark(self, mailbox: str, uidvalidity: int, uid: int) -> None: ...
+    def add_inbound(self, record: InboundRecord) -> int | None:
+        """Store a fetched message; None when its MailboxKey is already known (nothing is written)."""
+        ...
+    def inbound(self, inbound_id: int) -> InboundRecord: ...
+    def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None: ...
+    def update_inbound(
+        self, inbound_id: int, *, status: InboundStatus, kind: str | None = None, reason: str = "",
+        case_id: int | None = None, drop_raw: bool = False,
+    ) -> None: ...
+    def mark_moved(self, inbound_id: int) -> None: ...
+    def bump_inbound_attempts(self, inbound_id: int) -> int: ...
+    def inbound_with_status(self, mailbox: str, status: InboundStatus) -> list[int]: ...
+    def inbound_unmoved(self, mailbox: str) -> list[InboundRecord]:
+        """Claimed, ignored or quarantined messages still in the inbox (a crash came before MOVE)."""
+        ...
+
+    # --- cases ---
+    def next_case_ref(self, prefix: str, year: int) -> CaseRef: ...
+    def add_case(self, case: Case) -> Case: ...
+    def case(self, case_id: int) -> Case: ...
+    def case_by_ref(self, ref: str) -> Case | None: ...
+    def save_case(self, case: Case) -> Case:
+        """Write the case if its version is unchanged since read; raise ConcurrentUpdate otherwise."""
+        ...
+    def cases(self, state: CaseState | None = None) -> list[Case]: ...
+    def open_case_for(self, uai: str, country: str) -> Case | None:
+        """The open case of a school for a country (a re-sent form is a new version of it)."""
+        ...
+    def case_for_message_id(self, message_id: str) -> int | None:
+        """The case a Message-ID belongs to: one we sent, or one we received and attached."""
+        ...
+    def case_parties(self, case_id: int) -> set[str]: ...
+
+    # --- timeline and form versions ---
+    def add_event(self, event: CaseEvent) -> None: ...
+    def events(self, case_id: int) -> list[CaseEvent]: ...
+    def add_form_version(
+        self, case_id: int, version: int, values: Mapping[str, object], attachment: Attachment | None,
+        inbound_id: int | None, at: datetime,
+    ) -> None: ...
+    def latest_form_attachment(self, case_id: int) -> Attachment | None: ...
+
+    # --- outbox ---
+    def add_outbox(self, record: OutboxRecord) -> int: ...
+    def outbox_due(self, now: datetime, limit: int) -> list[OutboxRecord]: ...
+    def outbox(self, case_id: int | None = None) -> list[OutboxRecord]: ...
+    def mark_sent(self, outbox_id: int, at: datetime) -> None: ...
+    def mark_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None: ...
+    def mark_failed(self, outbox_id: int, error: str) -> None: ...
+    def auto_mails_since(self, case_id: int, to_addr: str, since: datetime) -> int: ...
+
+    # --- reminders ---
+    def add_reminder(self, reminder: ReminderRecord) -> int: ...
+    def cancel_reminders(self, case_id: int) -> int: ...
+    def reminders_due(self, today: date) -> list[ReminderRecord]: ...
+    def complete_reminder(self, reminder_id: int) -> None: ...
+    def pending_reminders(self, case_id: int) -> list[ReminderRecord]: ...
+
+
+class Store(Protocol):
+    """The database: hands out transactions."""
+
+    def transaction(self) -> AbstractContextManager[Tx]: ...
+
+    def upgrade(self) -> None:
+        """Bring the schema to the latest migration."""
+        ...
+
+
+class HolidayCalendar(Protocol):
+    def holidays_between(self, start: date, end: date, country: str = "FR", subdiv: str | None = None) -> frozenset[date]: ...
+
+
+__all__ = [
+    "Clock",
+    "ConcurrentUpdate",
+    "FetchedMessage",
+    "HolidayCalendar",
+    "MailSerializer",
+    "Mailbox",
+    "RenderedMail",
+    "Renderer",
+    "Store",
+    "Transport",
+    "Tx",
+]
