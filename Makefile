@@ -1,0 +1,50 @@
+# mailflow — the two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+DEBS   := dovecot-imapd postgresql
+APT_STAMP := $(VENV)/.debs
+
+.PHONY: demo test lint typecheck imports unit forms-check clean install debs
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the integration tests need (a real Dovecot; PostgreSQL's server binaries).
+debs:
+	@missing=""; \
+	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/mailflow demo --dir demo-output
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mailflow tests
+	$(VENV)/bin/ruff format --check mailflow tests
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy mailflow
+
+imports: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) debs lint typecheck imports
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) demo-output var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,202 @@
+"""The command line (DESIGN.md §5): operators, tests and the demo use it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from mailflow.config import Settings, load_settings
+from mailflow.domain.errors import ConfigError
+from mailflow.domain.states import CaseState, mermaid
+
+console = Console()
+
+
+def _settings(ctx: click.Context) -> Settings:
+    try:
+        return load_settings(ctx.obj.get("config"))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _deps(ctx: click.Context, **kw: object):  # type: ignore[no-untyped-def]
+    from mailflow.runtime.wiring import build_deps
+
+    try:
+        return build_deps(_settings(ctx), **kw)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="TOML configuration file (else $MAILFLOW_CONFIG, else embedded defaults).")
+@click.option("--log-json", is_flag=True, help="Log as JSON lines.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each pipeline step.")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, log_json: bool, verbose: bool) -> None:
+    """mailflow: the académie's appariement procedure, run entirely by email."""
+    from mailflow.runtime.logging import configure_logging
+
+    configure_logging(json_lines=log_json, verbose=verbose)
+    ctx.obj = {"config": config}
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default="demo-output",
+              help="Where the demo leaves its mailbox, mails, database and timelines.")
+def demo(directory: str) -> None:
+    """Play the whole procedure on embedded defaults and show every case's timeline."""
+    from mailflow.runtime.demo import run_demo
+
+    sys.exit(0 if run_demo(Path(directory), console) else 1)
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """The daemon: watch the mailbox, drain the outbox, send reminders."""
+    from mailflow.runtime.daemon import run_daemon
+
+    run_daemon(_settings(ctx), console)
+
+
+@main.command("poll-once")
+@click.pass_context
+def poll_once_cmd(ctx: click.Context) -> None:
+    """Fetch and process the new mail once."""
+    from mailflow.services.poll import poll_once
+
+    report = poll_once(_deps(ctx))
+    console.print(f"fetched {report.fetched}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items())))
+
+
+@main.command("drain-once")
+@click.pass_context
+def drain_once_cmd(ctx: click.Context) -> None:
+    """Send the mail waiting in the outbox once."""
+    from mailflow.services.outbox import drain_once
+
+    r = drain_once(_deps(ctx))
+    console.print(f"sent {r.sent}, retry later {r.retried}, failed {r.failed}")
+
+
+@main.command()
+@click.option("--now", "now", required=True, help="ISO date-time to act as (e.g. 2026-12-07T09:00+01:00).")
+@click.pass_context
+def tick(ctx: click.Context, now: str) -> None:
+    """Run the time-driven work (reminders, then the outbox) as if it were NOW."""
+    from mailflow.adapters.clock import FixedClock
+    from mailflow.services.outbox import drain_once
+    from mailflow.services.reminders import run_due_reminders
+    from mailflow.services.workflow import local_today
+
+    try:
+        at = datetime.fromisoformat(now)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date-time: {now}") from exc
+    if at.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-12-07T09:00+01:00")
+    deps = _deps(ctx, clock=FixedClock(at), with_mailbox=False)
+    sent = run_due_reminders(deps, local_today(deps))
+    r = drain_once(deps)
+    console.print(f"reminders {sent}; sent {r.sent}, retry later {r.retried}, failed {r.failed}")
+
+
+@main.command("ingest-file")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def ingest_file(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Push raw .eml files through the ingest pipeline (as if fetched)."""
+    from mailflow.services.manual import ingest_raw
+
+    deps = _deps(ctx, with_mailbox=False)
+    for name in files:
+        status, ref = ingest_raw(deps, Path(name).read_bytes())
+        console.print(f"{name}: {status.value}" + (f" ({ref})" if ref else ""))
+
+
+@main.command()
+@click.option("--state", type=click.Choice([s.value for s in CaseState]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def cases(ctx: click.Context, state: str | None, as_json: bool) -> None:
+    """List cases."""
+    from mailflow.runtime.show import print_cases
+    from mailflow.services.queries import list_cases
+
+    rows = list_cases(_deps(ctx, with_mailbox=False), CaseState(state) if state else None)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print_cases(console, rows)
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def case(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """One case's timeline."""
+    from mailflow.runtime.show import print_timeline
+    from mailflow.services.queries import case_timeline
+
+    data = case_timeline(_deps(ctx, with_mailbox=False), ref)
+    if data is None:
+        raise click.ClickException(f"no case {ref}")
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_timeline(console, data)
+
+
+@main.command()
+@click.option("--mermaid", "as_mermaid", is_flag=True, help="Draw the transition table as a Mermaid diagram.")
+def states(as_mermaid: bool) -> None:
+    """The lifecycle's transition table."""
+    from mailflow.domain.states import TRANSITIONS
+
+    if as_mermaid:
+        click.echo(mermaid(), nl=False)
+        return
+    for row in TRANSITIONS:
+        click.echo(f"{row.source.value:20} --{row.event.value}--> {row.target.value}")
+
+
+@main.group()
+def forms() -> None:
+    """The blank forms people download."""
+
+
+@forms.command("build")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None)
+@click.pass_context
+def forms_build(ctx: click.Context, directory: str | None) -> None:
+    """Regenerate the blank forms in forms/ from the schema."""
+    from mailflow.adapters.formbuild import build_forms
+
+    target = Path(directory) if directory else Path(_settings(ctx).paths.forms)
+    for path in build_forms(target):
+        console.print(f"wrote {path}")
+
+
+@main.group()
+def db() -> None:
+    """Database operations."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Bring the schema to the latest migration."""
+    _deps(ctx, with_mailbox=False)
+    console.print("database is up to date")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

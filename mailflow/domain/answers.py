@@ -1,0 +1,70 @@
+"""Reading short answers in the visible text of a reply: the school's OUI/NON, the embassy's opinion."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_YES = re.compile(
+    r"^(oui|yes|ja|d'accord|ok|okay|nous acceptons|j'accepte|accepte|acceptons|avec plaisir|"
+    r"bien volontiers|favorable)\b"
+)
+_NO = re.compile(
+    r"^(non|no|nein|nous declinons|je decline|decline|declinons|nous refusons|refus|refusons|"
+    r"nous ne souhaitons pas|pas interesse)\b"
+)
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, apostrophes unified."""
+    text = text.replace("’", "'").replace("`", "'").strip().lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _first_lines(text: str, count: int = 3) -> list[str]:
+    lines = [line.strip(" \t*_-•>") for line in text.splitlines()]
+    return [line for line in lines if line][:count]
+
+
+def read_yes_no(visible_text: str) -> bool | None:
+    """True for an acceptance, False for a refusal, None when unclear (both, neither, or contradictory).
+
+    Only the first visible lines count: the answer is expected at the top, and a "non" further down
+    ("non sans avoir consulté l'équipe…") must not flip an acceptance.
+    """
+    lines = _first_lines(visible_text)
+    if not lines:
+        return None
+    first = _fold(lines[0])
+    first = re.sub(r"^(bonjour|madame|monsieur|mesdames|messieurs)[^,.!]*[,.!]\s*", "", first)
+    yes = bool(_YES.match(first)) or "nous acceptons" in first
+    no = bool(_NO.match(first)) or "nous declinons" in first or "ne souhaitons pas" in first
+    if yes == no:
+        if not first and len(lines) > 1:
+            return read_yes_no("\n".join(lines[1:]))
+        return None
+    return yes
+
+
+def read_opinion(visible_text: str) -> bool | None:
+    """The embassy's opinion on a known partner: favourable (True), unfavourable (False), or unclear."""
+    text = _fold(" ".join(_first_lines(visible_text, 6)))
+    unfavourable = bool(re.search(r"\b(avis )?defavorable\b|\bunfavou?rable\b|\bnegative opinion\b", text))
+    favourable = bool(re.search(r"\b(avis )?favorable\b|\bfavou?rable\b|\bpositive opinion\b", text))
+    if unfavourable:
+        return False
+    if favourable:
+        return True
+    return None
+
+
+def mentions_no_partner(visible_text: str) -> bool:
+    """The embassy says it found no partner ("aucun partenaire", "pas trouvé d'établissement")."""
+    text = _fold(visible_text[:2000])
+    return bool(
+        re.search(
+            r"aucun (etablissement )?partenaire|pas (pu )?trouve d'etablissement|pas de partenaire|"
+            r"no partner (school )?(could be |was )?found|kein partner",
+            text,
+        )
+    )

@@ -1,0 +1,91 @@
+"""Staff commands ("/valider", "/partenaire …" at the top of a reply): parsing and authorisation.
+
+Authorisation is pure given the facts: the sender's role, and whether the message is authenticated
+(an Authentication-Results header from our trusted server with dkim=pass or dmarc=pass for the
+sender's domain, or a valid signed action token). MAIL.md §5.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    RECTOR = "rector"
+    SCHOOL = "school"
+    EMBASSY = "embassy"
+    STRANGER = "stranger"
+
+
+# command -> roles allowed to use it
+COMMANDS: dict[str, frozenset[Role]] = {
+    "transmettre": frozenset({Role.STAFF}),
+    "partenaire": frozenset({Role.STAFF}),
+    "proposer": frozenset({Role.STAFF}),
+    "accepte": frozenset({Role.STAFF}),
+    "valider": frozenset({Role.STAFF, Role.RECTOR}),
+    "refuser": frozenset({Role.STAFF, Role.RECTOR}),
+    "relancer": frozenset({Role.STAFF}),
+    "note": frozenset({Role.STAFF}),
+    "rattacher": frozenset({Role.STAFF}),
+    "clore": frozenset({Role.STAFF}),
+    "contact": frozenset({Role.STAFF}),
+    "ca": frozenset({Role.STAFF}),
+    "autrepartenaire": frozenset({Role.STAFF}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    args: str
+    line: str
+
+
+def parse_commands(visible_text: str) -> list[Command]:
+    """Commands on the first lines of the visible text; parsing stops at the first ordinary line."""
+    found: list[Command] = []
+    for raw_line in visible_text.splitlines():
+        line = raw_line.strip()
+        if not line:
+            if found:
+                break
+            continue
+        m = re.match(r"^/([A-Za-zéèà]+)\b\s*(.*)$", line)
+        if not m:
+            break
+        name = m.group(1).lower().replace("é", "e").replace("è", "e")
+        found.append(Command(name=name, args=m.group(2).strip(), line=line))
+    return found
+
+
+def is_allowed(command: Command, role: Role, authenticated: bool) -> bool:
+    """A known command, from a role allowed to use it, in an authenticated message."""
+    roles = COMMANDS.get(command.name)
+    return bool(roles) and authenticated and role in (roles or frozenset())
+
+
+def authenticated_by(results_headers: list[str], trusted_authserv_id: str, from_addr: str) -> bool:
+    """True when a header from the trusted server says dkim=pass (for the sender's domain) or dmarc=pass.
+
+    Headers from other servers are ignored: anyone can write an Authentication-Results header, only
+    the one our own server adds (its authserv-id first) counts.
+    """
+    domain = from_addr.rpartition("@")[2].lower()
+    for header in results_headers:
+        authserv, _, rest = header.partition(";")
+        words = authserv.strip().lower().split()
+        if not words or words[0] != trusted_authserv_id.lower():
+            continue
+        for clause in rest.split(";"):
+            clause = clause.strip().lower()
+            if clause.startswith("dmarc=pass"):
+                return True
+            if clause.startswith("dkim=pass"):
+                d = re.search(r"header\.(?:d|i)=@?([^\s;]+)", clause)
+                if d is None or d.group(1).lstrip("@").endswith(domain):
+                    return True
+    return False

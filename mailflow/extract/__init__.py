@@ -1,0 +1,1 @@
+"""Bytes to values: parsing mail and attached files into domain objects."""

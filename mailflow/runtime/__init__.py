@@ -1,0 +1,1 @@
+"""Composition root: settings -> adapters -> services; the daemon's loop and jobs."""

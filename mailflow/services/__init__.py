@@ -1,0 +1,1 @@
+"""Use cases: ports plus the domain; no protocol details, no SQL."""

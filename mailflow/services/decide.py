@@ -1,0 +1,166 @@
+"""The decide and apply steps: from what a message says to events on a case (or a new case)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mailflow.domain.answers import read_opinion, read_yes_no
+from mailflow.domain.case import Case, InboundStatus
+from mailflow.domain.classify import MailKind
+from mailflow.domain.commands import Command, Role, is_allowed
+from mailflow.domain.errors import IllegalTransition
+from mailflow.domain.forms import values_to_json
+from mailflow.domain.states import CaseState, EventKind
+from mailflow.services.cases import open_or_version
+from mailflow.services.cause import Cause
+from mailflow.services.ingest_context import IngestContext, Planned
+from mailflow.services.pipeline import CONTINUE, Outcome
+from mailflow.services.workflow import apply_event, note
+
+def step_decide(ctx: IngestContext) -> Outcome:
+    """Decide the status of the message and the events it causes; nothing is written yet."""
+    assert ctx.classification is not None
+    kind = ctx.classification.kind
+    if kind is not MailKind.HUMAN:
+        if ctx.case is None:
+            ctx.status, ctx.reason = InboundStatus.NOT_OURS, f"{kind.value} not about one of our mails"
+        else:
+            ctx.status, ctx.reason = InboundStatus.IGNORED, kind.value
+            ctx.note = f"{kind.value}_received"
+        return CONTINUE
+    if ctx.case is None:
+        if ctx.requests:
+            ctx.status, ctx.new_case = InboundStatus.CLAIMED, True
+        else:
+            ctx.status = InboundStatus.NOT_OURS
+            if ctx.match and ctx.match.candidates:
+                ctx.reason = "à rattacher: " + ", ".join(f"case {c} score {s}" for c, s in ctx.match.candidates)
+        return CONTINUE
+    ctx.status = InboundStatus.CLAIMED
+    allowed = [c for c in ctx.commands if is_allowed(c, ctx.role, ctx.authenticated)]
+    if allowed:
+        for command in allowed:
+            ctx.plan.extend(plan_command(ctx.case, command))
+        return CONTINUE
+    if ctx.commands:
+        ctx.note = "command_refused"
+        ctx.reason = "commande ignorée : expéditeur non autorisé ou message non authentifié"
+    if ctx.requests:
+        return CONTINUE  # a new form version for this case: handled in apply
+    if ctx.role is Role.EMBASSY:
+        ctx.plan.extend(_embassy_reply(ctx))
+    elif ctx.role is Role.SCHOOL:
+        ctx.plan.extend(_school_reply(ctx))
+    if not ctx.plan and ctx.note is None:
+        ctx.note = "message_received"
+    return CONTINUE
+
+
+def plan_command(case: Case, command: Command) -> list[Planned]:
+    """The events a staff (or rector's office) command asks for."""
+    physical = "physique" in str(case.form.get("mobility_type", ""))
+    detail = f"commande {command.line}"
+    match command.name:
+        case "valider":
+            plan = [Planned(EventKind.RECTOR_VALIDATED, detail)]
+            return plan + ([Planned(EventKind.CONVENTION_EXPECTED, "mobilité physique")] if physical else [])
+        case "refuser":
+            return [Planned(EventKind.RECTOR_REFUSED, detail, {"reason": command.args or None})]
+        case "transmettre":
+            known = case.form.get("existing_partner") is True
+            return [Planned(EventKind.ASK_EMBASSY_OPINION if known else EventKind.FORWARD_TO_EMBASSY, detail)]
+        case "proposer":
+            return [Planned(EventKind.PARTNER_CONFIRMED, detail)]
+        case "accepte":
+            return [Planned(EventKind.SCHOOL_ACCEPTED, detail)]
+        case "autrepartenaire":
+            event = EventKind.PARTNER_REJECTED if case.state is CaseState.PARTNER_PROPOSED else EventKind.ASK_ANOTHER_PARTNER
+            return [Planned(event, detail)]
+        case "relancer":
+            return [Planned(EventKind.REMIND, detail)]
+        case "clore":
+            return [Planned(EventKind.CLOSE, command.args or detail)]
+        case "ca":
+            try:
+                day = _parse_day(command.args)
+            except ValueError:
+                return []
+            return [Planned(EventKind.CA_DELIBERATION_RECORDED, detail, {"deliberation_on": day.isoformat()})]
+    return []
+
+
+def _parse_day(text: str) -> date:
+    text = text.strip()
+    if "/" in text:
+        d, m, y = (int(x) for x in text.split("/")[:3])
+        return date(y, m, d)
+    return date.fromisoformat(text)
+
+
+def _embassy_reply(ctx: IngestContext) -> list[Planned]:
+    case = ctx.case
+    assert case is not None
+    good = [(f, c) for f, c in ctx.partner_sheets if c.ok]
+    if good and case.state in (CaseState.AT_EMBASSY, CaseState.PARTNER_PROPOSED):
+        found, check = good[0]
+        ctx_partner = values_to_json(check.values)
+        plan = [Planned(EventKind.PARTNER_PROPOSED, f"fiche partenaire {found.attachment_name}", {"partner": ctx_partner})]
+        if ctx.deps.policy.auto_confirm_partner_sheet:
+            plan.append(Planned(EventKind.PARTNER_CONFIRMED, "fiche partenaire complète"))
+        return plan
+    if ctx.partner_sheets:
+        problems = "; ".join(p.message for _, c in ctx.partner_sheets for p in c.problems)
+        return [Planned(EventKind.EMBASSY_REPLIED, f"fiche partenaire incomplète : {problems}")]
+    if case.state is CaseState.EMBASSY_OPINION:
+        opinion = read_opinion(ctx.visible)
+        if opinion is not None:
+            return [Planned(EventKind.OPINION_FAVOURABLE if opinion else EventKind.OPINION_UNFAVOURABLE, "réponse de l'ambassade")]
+    return [Planned(EventKind.EMBASSY_REPLIED, "réponse de l'ambassade")]
+
+
+def _school_reply(ctx: IngestContext) -> list[Planned]:
+    case = ctx.case
+    assert case is not None
+    if case.state is CaseState.AWAITING_SCHOOL:
+        answer = read_yes_no(ctx.visible)
+        first_line = ctx.visible.strip().splitlines()[0][:80] if ctx.visible.strip() else ""
+        if answer is True:
+            return [Planned(EventKind.SCHOOL_ACCEPTED, f"« {first_line} »")]
+        if answer is False:
+            follow = EventKind.ASK_ANOTHER_PARTNER if ctx.deps.policy.on_school_decline == "ask_again" else EventKind.CLOSE
+            return [Planned(EventKind.SCHOOL_DECLINED, f"« {first_line} »"), Planned(follow, "politique de la Dareic")]
+        return [Planned(EventKind.SCHOOL_REPLY_UNCLEAR, f"« {first_line} »")]
+    if case.state is CaseState.CONVENTION and ctx.message and ctx.message.attachments:
+        names = ", ".join(a.filename for a in ctx.message.attachments)
+        return [Planned(EventKind.CONVENTION_RECEIVED, f"pièces jointes : {names}")]
+    return []
+
+
+def step_apply(ctx: IngestContext) -> Outcome:
+    """Write what was decided: the case (new or new form version), events with their effects, notes."""
+    msg = ctx.message
+    assert msg is not None
+    cause = Cause(actor=msg.from_addr or "unknown", inbound_id=ctx.record.id, message=msg)
+    if ctx.requests and ctx.status is InboundStatus.CLAIMED:
+        ctx.case, planned = open_or_version(ctx, cause)
+        ctx.plan = planned + ctx.plan
+    case = ctx.case
+    if case is None:
+        return CONTINUE
+    for planned in ctx.plan:
+        if planned.extras.get("partner"):
+            case.partner = planned.extras["partner"]  # type: ignore[assignment]
+        step_cause = Cause(cause.actor, cause.inbound_id, msg, planned.detail, dict(planned.extras))
+        try:
+            case = apply_event(ctx.deps, ctx.tx, case, planned.event, step_cause)
+        except IllegalTransition as exc:
+            note(ctx.deps, ctx.tx, case, "event_refused", Cause(cause.actor, cause.inbound_id, msg, str(exc)))
+            case.review_reason = f"message non pris en compte dans l'état actuel : {planned.event.value}"
+            case = ctx.tx.save_case(case)
+    if ctx.note:
+        note(ctx.deps, ctx.tx, case, ctx.note, Cause(cause.actor, cause.inbound_id, msg, ctx.reason or msg.subject[:120]))
+        if ctx.note in ("message_received", "command_refused"):
+            case.review_reason = "message à lire" if ctx.note == "message_received" else ctx.reason
+            case = ctx.tx.save_case(case)
+    ctx.case = case
+    return CONTINUE

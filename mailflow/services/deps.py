@@ -1,0 +1,45 @@
+"""What the services need, bundled: the ports and the values from configuration (no adapter named here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from mailflow.domain.directory import Directory
+from mailflow.domain.ids import MessageIdSigner
+from mailflow.domain.policy import Policy
+from mailflow.ports import Clock, HolidayCalendar, Mailbox, MailSerializer, Renderer, Store, Transport
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who we are and who the fixed counterparts are."""
+
+    academie_name: str
+    dareic_name: str
+    dareic_address: str
+    rector_address: str
+    staff: frozenset[str]
+    school_domain: str
+    case_prefix: str
+    signatory_name: str
+    signatory_title: str
+    trusted_authserv_id: str
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+
+
+@dataclass(slots=True)
+class Deps:
+    store: Store
+    transport: Transport
+    renderer: Renderer
+    serializer: MailSerializer
+    clock: Clock
+    holidays: HolidayCalendar
+    identity: Identity
+    policy: Policy
+    directory: Directory
+    signer: MessageIdSigner
+    mailbox: Mailbox | None = None
+    partner_sheet: bytes | None = None  # the blank fiche partenaire sent to embassies
+    request_form: bytes | None = None  # the blank official request form (sent with "incomplete" replies)

@@ -1,0 +1,148 @@
+"""INGEST_STEPS: what happens to one stored message, as an ordered tuple of small named steps.
+
+parse -> dedupe -> classify -> authenticate -> match -> extract -> decide -> apply (DESIGN.md §3).
+The whole run is one transaction; a step that raises shunts the message to quarantine instead.
+"""
+
+from __future__ import annotations
+
+from mailflow.domain.case import InboundStatus
+from mailflow.domain.classify import MailKind, classify
+from mailflow.domain.commands import Role, authenticated_by, parse_commands
+from mailflow.domain.forms import PARTNER_SHEET, REQUEST_FORM, check_form
+from mailflow.domain.ids import find_refs
+from mailflow.domain.threading import Candidate, decide_match
+from mailflow.extract.forms import scan_attachments
+from mailflow.extract.mime import parse_message
+from mailflow.extract.replies import visible_reply
+from mailflow.services.compose import LOOP_HEADER
+from mailflow.services.decide import step_apply, step_decide
+from mailflow.services.ingest_context import IngestContext
+from mailflow.services.pipeline import CONTINUE, Outcome, Shunt, Step, Stop
+
+
+def step_parse(ctx: IngestContext) -> Outcome:
+    if ctx.record.raw is None:
+        return Shunt("raw message missing")
+    ctx.message = parse_message(ctx.record.raw)
+    return CONTINUE
+
+
+def step_dedupe(ctx: IngestContext) -> Outcome:
+    """Drop copies of a message already handled, and our own mail coming back (Cc, loops)."""
+    msg = ctx.message
+    assert msg is not None
+    if ctx.record.status is InboundStatus.DUPLICATE:
+        ctx.status, ctx.reason = InboundStatus.DUPLICATE, ctx.record.reason or "duplicate Message-ID"
+        return Stop("duplicate")
+    if msg.message_id and ctx.deps.signer.verify(msg.message_id) is not None:
+        ctx.status, ctx.reason = InboundStatus.IGNORED, "our own mail"
+        return Stop("own mail")
+    if msg.header(LOOP_HEADER):
+        ctx.status, ctx.reason = InboundStatus.IGNORED, "mail loop header"
+        return Stop("loop")
+    return CONTINUE
+
+
+def step_classify(ctx: IngestContext) -> Outcome:
+    assert ctx.message is not None
+    ctx.classification = classify(ctx.message)
+    return CONTINUE
+
+
+def step_authenticate(ctx: IngestContext) -> Outcome:
+    """The sender's fixed role (staff, rector) and whether our own server vouches for the message."""
+    msg, ident = ctx.message, ctx.deps.identity
+    assert msg is not None
+    sender = msg.from_addr.lower()
+    if sender in ident.staff:
+        ctx.role = Role.STAFF
+    elif sender == ident.rector_address.lower():
+        ctx.role = Role.RECTOR
+    elif sender in ctx.deps.directory.addresses():
+        ctx.role = Role.EMBASSY
+    ctx.authenticated = authenticated_by(msg.header_all("Authentication-Results"), ident.trusted_authserv_id, sender)
+    return CONTINUE
+
+
+def step_match(ctx: IngestContext) -> Outcome:
+    """Score every case the message points at (MAIL.md §2) and keep a confident one."""
+    msg, tx, deps = ctx.message, ctx.tx, ctx.deps
+    assert msg is not None and ctx.classification is not None
+    found: dict[int, Candidate] = {}
+
+    def cand(case_id: int) -> Candidate:
+        return found.setdefault(case_id, Candidate(case_id))
+
+    ids = [*msg.in_reply_to, *reversed(msg.references)]
+    bounce = ctx.classification.bounce
+    if bounce and bounce.original_message_id:
+        ids.insert(0, bounce.original_message_id)
+    for mid in ids:
+        ref = deps.signer.verify(mid)
+        if ref is not None:
+            case = tx.case_by_ref(str(ref))
+            if case is not None and case.id is not None:
+                cand(case.id).signed_id = True
+                cand(case.id).reasons.append(f"signed Message-ID {mid}")
+            continue
+        case_id = tx.case_for_message_id(mid)
+        if case_id is not None:
+            cand(case_id).known_id = True
+            cand(case_id).reasons.append(f"known Message-ID {mid}")
+    prefix = deps.identity.case_prefix
+    for ref in find_refs(msg.subject, prefix):
+        case = tx.case_by_ref(str(ref))
+        if case is not None and case.id is not None:
+            cand(case.id).subject_ref = True
+            cand(case.id).reasons.append(f"subject reference {ref}")
+    for ref in find_refs(visible_reply(msg.text)[:5000], prefix):
+        case = tx.case_by_ref(str(ref))
+        if case is not None and case.id is not None:
+            cand(case.id).body_ref = True
+    sender = msg.from_addr.lower()
+    for case_id, candidate in found.items():
+        if sender in tx.case_parties(case_id) or ctx.role in (Role.STAFF, Role.RECTOR):
+            candidate.sender_is_party = True
+            candidate.reasons.append("sender is a party of the case")
+    ctx.match = decide_match(list(found.values()))
+    if ctx.match.case_id is not None:
+        ctx.case = tx.case(ctx.match.case_id)
+        if ctx.role is Role.STRANGER:
+            if sender == ctx.case.school_address.lower():
+                ctx.role = Role.SCHOOL
+            elif ctx.case.embassy_address and sender == ctx.case.embassy_address.lower():
+                ctx.role = Role.EMBASSY
+    return CONTINUE
+
+
+def step_extract(ctx: IngestContext) -> Outcome:
+    """The visible reply, the commands at its top, and the forms among the attachments."""
+    msg = ctx.message
+    assert msg is not None and ctx.classification is not None
+    if ctx.classification.kind is not MailKind.HUMAN:
+        return CONTINUE
+    ctx.visible = visible_reply(msg.text)
+    ctx.commands = parse_commands(ctx.visible)
+    scan = scan_attachments(msg.attachments)
+    by_name = {a.filename: a for a in msg.attachments}
+    for found in scan.forms:
+        if found.spec_id == REQUEST_FORM.form_id:
+            check = check_form(REQUEST_FORM, found.raw.cells)
+            ctx.requests.append((found, check, by_name[found.attachment_name]))
+        elif found.spec_id == PARTNER_SHEET.form_id:
+            ctx.partner_sheets.append((found, check_form(PARTNER_SHEET, found.raw.cells)))
+    ctx.unreadable = list(scan.unreadable)
+    return CONTINUE
+
+
+INGEST_STEPS: tuple[Step[IngestContext], ...] = (
+    Step("parse", step_parse),
+    Step("dedupe", step_dedupe),
+    Step("classify", step_classify),
+    Step("authenticate", step_authenticate),
+    Step("match", step_match),
+    Step("extract", step_extract),
+    Step("decide", step_decide),
+    Step("apply", step_apply),
+)

@@ -1,0 +1,60 @@
+"""Drain the outbox: send due mails in one batch, keep a copy in Sent, retry transient failures with backoff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from mailflow.domain.errors import PermanentError
+from mailflow.domain.message import OutboundEmail
+from mailflow.services.deps import Deps
+
+log = structlog.get_logger("mailflow.outbox")
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+GIVE_UP_AFTER = timedelta(days=2)
+
+
+@dataclass(slots=True)
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
+    """Send every due mail (in batches over one connection each) until none is due."""
+    report = DrainReport()
+    while True:
+        now = deps.clock.now()
+        with deps.store.transaction() as tx:
+            due = tx.outbox_due(now, batch)
+        if not due:
+            return report
+        results = deps.transport.send([r.email for r in due])
+        for record, error in zip(due, results, strict=True):
+            assert record.id is not None
+            with deps.store.transaction() as tx:
+                if error is None:
+                    tx.mark_sent(record.id, deps.clock.now())
+                    report.sent += 1
+                elif isinstance(error, PermanentError) or now - record.email.date > GIVE_UP_AFTER:
+                    tx.mark_failed(record.id, str(error))
+                    report.failed += 1
+                else:
+                    delay = BACKOFF[min(record.attempts, len(BACKOFF) - 1)]
+                    tx.mark_retry(record.id, now + delay, str(error))
+                    report.retried += 1
+            if error is None and deps.mailbox is not None:
+                _copy_to_sent(deps, record.email)
+            log.info("outbox", message_id=record.email.message_id, ok=error is None, error=str(error or ""))
+
+
+def _copy_to_sent(deps: Deps, email: OutboundEmail) -> None:
+    """A failed copy does not unsend the mail: log it and go on."""
+    try:
+        assert deps.mailbox is not None
+        deps.mailbox.append_sent(deps.serializer(email))
+    except Exception as exc:  # noqa: BLE001
+        log.warning("sent_copy_failed", error=str(exc))

@@ -1,0 +1,135 @@
+"""Fetch new mail, store it raw (one commit with the watermark), run the ingest steps, then move it.
+
+Order matters for "nothing lost, nothing done twice": the raw message and the watermark are committed
+before anything acts on it; the MOVE comes only after the ingest commit, and a crash in between is
+finished by the next poll (inbound rows not yet moved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+
+from mailflow.domain.case import InboundRecord, InboundStatus
+from mailflow.extract.headers import quick_message_id
+from mailflow.ports import Mailbox
+from mailflow.services.deps import Deps
+from mailflow.services.ingest import INGEST_STEPS
+from mailflow.services.ingest_context import IngestContext
+from mailflow.services.pipeline import Shunt, run_steps
+
+log = structlog.get_logger("mailflow.poll")
+MAX_ATTEMPTS = 3
+_MOVED = {InboundStatus.CLAIMED, InboundStatus.IGNORED, InboundStatus.DUPLICATE}
+
+
+@dataclass(slots=True)
+class PollReport:
+    fetched: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: InboundStatus) -> None:
+        self.statuses[status.value] = self.statuses.get(status.value, 0) + 1
+
+
+class _Quarantine(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def poll_once(deps: Deps, batch: int = 100) -> PollReport:
+    """One pass over the inbox: finish interrupted work, then fetch, ingest and move new mail."""
+    mailbox = deps.mailbox
+    assert mailbox is not None, "poll needs a mailbox"
+    report = PollReport()
+    _finish_interrupted(deps, mailbox, report)
+    while True:
+        fetched = _fetch_and_store(deps, mailbox, batch)
+        if not fetched:
+            break
+        report.fetched += len(fetched)
+        for inbound_id in fetched:
+            status = ingest_one(deps, inbound_id)
+            report.count(status)
+            _move(deps, mailbox, inbound_id)
+        if len(fetched) < batch:
+            break
+    return report
+
+
+def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
+    uidvalidity = mailbox.uidvalidity()
+    with deps.store.transaction() as tx:
+        last = tx.watermark(mailbox.name, uidvalidity)
+    messages = mailbox.fetch_after(last, limit=batch)
+    stored: list[int] = []
+    with deps.store.transaction() as tx:
+        for fetched in messages:
+            mid = quick_message_id(fetched.raw)
+            record = InboundRecord(key=fetched.key, message_id=mid, fetched_at=deps.clock.now(), raw=fetched.raw)
+            previous = tx.inbound_by_message_id(mailbox.name, mid) if mid else None
+            if previous is not None:
+                record = record.model_copy(update={"message_id": None, "status": InboundStatus.DUPLICATE,
+                                                   "reason": f"duplicate of inbound #{previous.id}"})
+            inbound_id = tx.add_inbound(record)
+            if inbound_id is not None:
+                stored.append(inbound_id)
+            last = max(last, fetched.key.uid)
+        tx.set_watermark(mailbox.name, uidvalidity, last)
+    return stored
+
+
+def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
+    """Run the ingest steps on one stored message in one transaction; quarantine it if a step fails."""
+    bound = log.bind(inbound_id=inbound_id)
+    try:
+        with deps.store.transaction() as tx:
+            record = tx.inbound(inbound_id)
+            ctx = IngestContext(deps=deps, tx=tx, record=record)
+            result = run_steps(INGEST_STEPS, ctx, lambda name, outcome: bound.debug("step", step=name,
+                                                                                   outcome=type(outcome).__name__))
+            if isinstance(result.outcome, Shunt):
+                raise _Quarantine(result.outcome.reason)
+            kind = ctx.classification.kind.value if ctx.classification else None
+            case_id = ctx.case.id if ctx.case and ctx.status is not InboundStatus.NOT_OURS else None
+            tx.update_inbound(inbound_id, status=ctx.status, kind=kind, reason=ctx.reason, case_id=case_id,
+                              drop_raw=ctx.status is InboundStatus.NOT_OURS)
+            bound.info("ingested", status=ctx.status.value, case=ctx.case.ref if ctx.case else None,
+                       message_id=record.message_id)
+            return ctx.status
+    except _Quarantine as exc:
+        reason = exc.reason
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the message is kept and quarantined
+        reason = f"{type(exc).__name__}: {exc}"
+    with deps.store.transaction() as tx:
+        tx.bump_inbound_attempts(inbound_id)
+        tx.update_inbound(inbound_id, status=InboundStatus.QUARANTINED, reason=reason[:2000])
+    bound.warning("quarantined", reason=reason[:300])
+    return InboundStatus.QUARANTINED
+
+
+def _move(deps: Deps, mailbox: Mailbox, inbound_id: int) -> None:
+    with deps.store.transaction() as tx:
+        record = tx.inbound(inbound_id)
+    if record.status in _MOVED:
+        mailbox.move_to_processed(record.key)
+    elif record.status is InboundStatus.QUARANTINED:
+        mailbox.move_to_quarantine(record.key)
+    else:
+        return
+    with deps.store.transaction() as tx:
+        tx.mark_moved(inbound_id)
+
+
+def _finish_interrupted(deps: Deps, mailbox: Mailbox, report: PollReport) -> None:
+    """After a crash: ingest what was stored but not examined, move what was decided but not moved."""
+    with deps.store.transaction() as tx:
+        pending = tx.inbound_with_status(mailbox.name, InboundStatus.NEW)
+    for inbound_id in pending:
+        report.count(ingest_one(deps, inbound_id))
+    with deps.store.transaction() as tx:
+        unmoved = [r.id for r in tx.inbound_unmoved(mailbox.name) if r.id is not None]
+    for inbound_id in unmoved:
+        _move(deps, mailbox, inbound_id)

@@ -1,0 +1,195 @@
+"""The procedure through the services: poll -> ingest steps -> workflow -> outbox, over fake mail ports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.message import EmailMessage
+
+from mailflow.adapters.formbuild import build_partner_sheet, build_request_form, fill_form
+from mailflow.domain.case import InboundStatus, OutboxStatus
+from mailflow.domain.states import CaseState
+from mailflow.runtime import demo_mails as mails
+from mailflow.services.outbox import drain_once
+from mailflow.services.poll import poll_once
+from mailflow.services.reminders import run_due_reminders
+from mailflow.services.workflow import local_today
+
+DAREIC = "ce.dareic@ac-strasbourg.fr"
+
+
+def _request(deps, values=None) -> bytes:
+    today = local_today(deps)
+    form = fill_form(build_request_form(), values or mails.request_values(today))
+    return mails.school_request(form, deps.clock.now(), DAREIC)
+
+
+def _cycle(deps, raw: bytes):
+    deps.mailbox.deliver(raw)
+    report = poll_once(deps)
+    drain_once(deps)
+    return report
+
+
+def _case(deps):
+    with deps.store.transaction() as tx:
+        cases = tx.cases()
+    assert len(cases) == 1
+    return cases[0]
+
+
+def _last(deps, template):
+    with deps.store.transaction() as tx:
+        return [r for r in tx.outbox() if r.template == template][-1].email
+
+
+def test_valid_request_opens_case_and_forwards_when_form_is_complete(deps):
+    report = _cycle(deps, _request(deps))
+    assert report.statuses == {"claimed": 1}
+    case = _case(deps)
+    assert case.ref == "APP-2026-0001" and case.state is CaseState.AT_EMBASSY
+    assert case.school_uai == "0670080Y" and case.target_country == "DE"
+    assert case.embassy_address == "partnerschaften@km-bw.example"  # regional route: Baden-Württemberg
+    sent = deps.transport.sent
+    assert [e.to_addrs for e in sent] == [(mails.SCHOOL,), ("partnerschaften@km-bw.example",)]
+    ack, request = sent
+    assert "[APP-2026-0001]" in ack.subject and ack.in_reply_to  # answers the school's own mail
+    assert {a.filename for a in request.attachments} == {"Demande appariement Kléber.xlsx", "fiche-partenaire.xlsx"}
+    assert dict(ack.extra_headers)["Auto-Submitted"] == "auto-replied"
+    assert dict(ack.extra_headers)["X-Auto-Response-Suppress"] == "OOF, AutoReply"
+    assert "X-Auto-Response-Suppress" not in dict(request.extra_headers)  # we want embassies' absences
+    assert case.due_on is not None and case.waiting_for.value == "embassy"
+    assert len(deps.mailbox.processed) == 1 and not deps.mailbox.inbox and len(deps.mailbox.sent) == 2
+
+
+def test_incomplete_form_gets_every_problem_when_fields_are_invalid(deps):
+    today = local_today(deps)
+    _cycle(deps, mails.incomplete_request(fill_form(build_request_form(), mails.incomplete_values(today)),
+                                          deps.clock.now(), DAREIC))
+    case = _case(deps)
+    assert case.state is CaseState.INCOMPLETE
+    reply = deps.transport.sent[0]
+    assert reply.to_addrs == (mails.SECOND_SCHOOL,)
+    for label in ("Code UAI", "Code postal", "Professeur référent", "Nombre d'élèves", "Période envisagée"):
+        assert label in reply.text, label
+    assert any(a.filename == "demande-appariement.xlsx" for a in reply.attachments)
+
+
+def test_corrected_form_in_thread_moves_case_forward_when_school_fixes_it(deps):
+    today = local_today(deps)
+    bad = mails.request_values(today) | {"postal_code": "123"}
+    _cycle(deps, _request(deps, bad))
+    assert _case(deps).state is CaseState.INCOMPLETE
+    incomplete = _last(deps, "incomplete_school")
+    msg = EmailMessage()
+    msg["From"], msg["To"] = mails.SCHOOL, DAREIC
+    msg["Subject"], msg["Message-ID"] = f"RE: {incomplete.subject}", "<fix-1@ac-strasbourg.fr>"
+    msg["In-Reply-To"] = incomplete.message_id
+    msg.set_content("Voici le formulaire corrigé.")
+    msg.add_attachment(fill_form(build_request_form(), mails.request_values(today)), *mails.XLSX, filename="v2.xlsx")
+    _cycle(deps, bytes(msg))
+    case = _case(deps)
+    assert case.state is CaseState.AT_EMBASSY and case.form_version == 2
+
+
+def test_mail_that_is_not_ours_stays_in_inbox_when_nothing_matches(deps):
+    report = _cycle(deps, mails.newsletter(deps.clock.now(), DAREIC))
+    assert report.statuses == {"not_ours": 1}
+    assert len(deps.mailbox.inbox) == 1 and deps.mailbox.moves == 0
+    assert poll_once(deps).fetched == 0  # remembered: not re-examined
+    with deps.store.transaction() as tx:
+        assert tx.cases() == []
+
+
+def test_out_of_office_changes_nothing_when_embassy_is_away(deps):
+    _cycle(deps, _request(deps))
+    before = len(deps.transport.sent)
+    report = _cycle(deps, mails.embassy_out_of_office(_last(deps, "embassy_request"), deps.clock.now()))
+    assert report.statuses == {"ignored": 1}
+    assert _case(deps).state is CaseState.AT_EMBASSY and len(deps.transport.sent) == before
+
+
+def test_full_story_reaches_validated_when_every_party_answers(deps):
+    _cycle(deps, _request(deps))
+    sheet = fill_form(build_partner_sheet(), mails.partner_values())
+    _cycle(deps, mails.embassy_partner(_last(deps, "embassy_request"), sheet, deps.clock.now()))
+    case = _case(deps)
+    assert case.state is CaseState.AWAITING_SCHOOL and case.partner["partner_country"] == "DE"
+    assert "Goethe-Gymnasium" in _last(deps, "partner_proposal_school").text
+    _cycle(deps, mails.school_accepts(_last(deps, "partner_proposal_school"), deps.clock.now()))
+    assert _case(deps).state is CaseState.AWAITING_RECTOR
+    _cycle(deps, mails.rector_validates(_last(deps, "rector_request"), deps.clock.now()))
+    assert _case(deps).state is CaseState.VALIDATED
+    notification = _last(deps, "notification_school")
+    assert notification.to_addrs == (mails.SCHOOL,) and "Goethe-Gymnasium" in notification.text
+
+
+def test_rector_command_is_ignored_when_message_is_not_authenticated(deps):
+    _cycle(deps, _request(deps))
+    sheet = fill_form(build_partner_sheet(), mails.partner_values())
+    _cycle(deps, mails.embassy_partner(_last(deps, "embassy_request"), sheet, deps.clock.now()))
+    _cycle(deps, mails.school_accepts(_last(deps, "partner_proposal_school"), deps.clock.now()))
+    raw = mails.rector_validates(_last(deps, "rector_request"), deps.clock.now())
+    forged = raw.replace(b"Authentication-Results: mx.ac-strasbourg.fr", b"Authentication-Results: evil.example")
+    _cycle(deps, forged)
+    case = _case(deps)
+    assert case.state is CaseState.AWAITING_RECTOR and "commande ignorée" in (case.review_reason or "")
+
+
+def test_duplicate_message_is_handled_once_when_delivered_twice(deps):
+    raw = _request(deps)
+    deps.mailbox.deliver(raw)
+    deps.mailbox.deliver(raw)
+    report = poll_once(deps)
+    assert report.statuses == {"claimed": 1, "duplicate": 1}
+    assert len(deps.mailbox.processed) == 2
+    with deps.store.transaction() as tx:
+        assert len(tx.cases()) == 1 and len(tx.outbox()) == 2
+
+
+def test_broken_message_is_quarantined_when_a_step_fails(deps):
+    report = _cycle(deps, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)  # an Outlook .msg, not a mail
+    assert report.statuses == {"quarantined": 1}
+    assert len(deps.mailbox.quarantine) == 1
+    with deps.store.transaction() as tx:
+        [record_id] = tx.inbound_with_status("INBOX", InboundStatus.QUARANTINED)
+        record = tx.inbound(record_id)
+    assert record.raw and record.reason.startswith("parse:")
+
+
+def test_interrupted_poll_is_finished_when_crash_came_before_move(deps):
+    deps.mailbox.deliver(_request(deps))
+    original = deps.mailbox.move_to_processed
+    deps.mailbox.move_to_processed = lambda key: (_ for _ in ()).throw(OSError("crash before MOVE"))
+    try:
+        poll_once(deps)
+    except OSError:
+        pass
+    deps.mailbox.move_to_processed = original
+    assert len(deps.mailbox.inbox) == 1
+    poll_once(deps)
+    assert not deps.mailbox.inbox and len(deps.mailbox.processed) == 1
+    with deps.store.transaction() as tx:
+        assert len(tx.cases()) == 1 and len(tx.outbox()) == 2  # nothing done twice
+
+
+def test_embassy_is_reminded_after_working_days_when_silent(deps):
+    _cycle(deps, _request(deps))
+    due = _case(deps).due_on
+    deps.clock.advance(timedelta(days=1))
+    assert run_due_reminders(deps, local_today(deps)) == 0
+    assert run_due_reminders(deps, due) == 1
+    drain_once(deps)
+    reminder = deps.transport.sent[-1]
+    assert reminder.to_addrs == ("partnerschaften@km-bw.example",) and "[APP-2026-0001]" in reminder.subject
+    assert reminder.in_reply_to == _last(deps, "embassy_request").message_id  # same thread
+    assert _case(deps).due_on > due
+
+
+def test_outbox_retries_transient_and_fails_permanent_when_server_refuses(deps):
+    deps.transport.script = ["4xx", "5xx"]
+    _cycle(deps, _request(deps))
+    with deps.store.transaction() as tx:
+        statuses = [r.status for r in tx.outbox()]
+    assert statuses == [OutboxStatus.PENDING, OutboxStatus.FAILED]
+    deps.clock.advance(timedelta(minutes=2))
+    assert drain_once(deps).sent == 1

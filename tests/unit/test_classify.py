@@ -1,0 +1,216 @@
+"""classify: bounces, auto-replies, receipts, lists and human mail (MAIL.md §3)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from mailflow.domain.classify import BounceInfo, MailKind, classify
+from mailflow.domain.message import Attachment, InboundMessage
+
+
+def _msg(
+    headers: tuple[tuple[str, str], ...] = (),
+    subject: str = "Re: [APP-2026-0042] Proposition",
+    from_addr: str = "contact@ambassade.example",
+    from_name: str = "",
+    text: str = "Bonjour,\nOUI.\n",
+    content_type: str = "text/plain",
+    attachments: tuple[Attachment, ...] = (),
+) -> InboundMessage:
+    all_headers = (("From", from_addr), ("Subject", subject), *headers)
+    return InboundMessage(
+        subject=subject,
+        from_addr=from_addr,
+        from_name=from_name,
+        headers=all_headers,
+        text=text,
+        content_type=content_type,
+        attachments=attachments,
+    )
+
+
+def _dsn(action: str, status: str, rcpt: str = "Gone@Example.org", extra: str = "") -> Attachment:
+    data = (
+        "Reporting-MTA: dns; mx.example.org\nArrival-Date: Mon, 2 Mar 2026 10:00:00 +0100\n\n"
+        f"Final-Recipient: rfc822; {rcpt}\nAction: {action}\nStatus: {status}\n{extra}\n"
+    ).encode()
+    return Attachment(filename="piece-jointe-1", content_type="message/delivery-status", data=data)
+
+
+RETURNED = Attachment(
+    filename="piece-jointe-2.eml",
+    content_type="message/rfc822",
+    data=b"Message-ID: <APP-2026-0042.n1.abc@dareic.test>\nSubject: x\n\nbody\n",
+)
+REPORT = (("Content-Type", 'multipart/report; report-type=delivery-status; boundary="x"'),)
+
+
+def test_plain_reply_is_human_when_no_machine_signal() -> None:
+    result = classify(_msg())
+    assert result.kind is MailKind.HUMAN
+    assert result.bounce is None
+
+
+def test_dsn_failure_is_a_bounce_with_details_when_action_failed() -> None:
+    result = classify(
+        _msg(REPORT, subject="Undelivered Mail", attachments=(_dsn("failed", "5.1.1"), RETURNED))
+    )
+    assert result.kind is MailKind.BOUNCE
+    assert result.bounce == BounceInfo(
+        action="failed",
+        status="5.1.1",
+        recipients=("gone@example.org",),
+        original_message_id="<APP-2026-0042.n1.abc@dareic.test>",
+    )
+    assert "Action failed" in result.reasons[0]
+
+
+def test_dsn_delay_is_a_delayed_bounce_when_action_delayed() -> None:
+    result = classify(_msg(REPORT, attachments=(_dsn("delayed", "4.4.7"),)))
+    assert result.kind is MailKind.BOUNCE
+    assert result.bounce is not None and result.bounce.action == "delayed"
+
+
+def test_positive_dsn_is_a_receipt_not_a_bounce_when_action_delivered() -> None:
+    result = classify(
+        _msg(REPORT, from_addr="mailer-daemon@mx.example.org", attachments=(_dsn("delivered", "2.0.0"),))
+    )
+    assert result.kind is MailKind.RECEIPT
+
+
+def test_original_id_is_found_when_only_rfc822_headers_are_returned() -> None:
+    headers = Attachment(
+        filename="piece-jointe-2",
+        content_type="text/rfc822-headers",
+        data=b"Message-ID: <orig@dareic.test>\n\n",
+    )
+    result = classify(_msg(REPORT, attachments=(_dsn("failed", "5.2.2"), headers)))
+    assert result.bounce is not None and result.bounce.original_message_id == "<orig@dareic.test>"
+
+
+def test_read_receipt_is_a_receipt_when_report_type_is_disposition_notification() -> None:
+    hdr = (("Content-Type", "multipart/report; report-type=disposition-notification; boundary=b"),)
+    assert classify(_msg(hdr, subject="Lu : Proposition")).kind is MailKind.RECEIPT
+
+
+def test_exim_bounce_is_detected_when_x_failed_recipients_is_set() -> None:
+    result = classify(
+        _msg(
+            (("X-Failed-Recipients", "old@example.org"), ("Auto-Submitted", "auto-replied")),
+            subject="Mail delivery failed: returning message to sender",
+            from_addr="mailer-daemon@mx.example.org",
+            text="A message that you sent could not be delivered.\n  old@example.org\n    550 5.1.1 unknown user\n",
+        )
+    )
+    assert result.kind is MailKind.BOUNCE
+    assert result.bounce is not None
+    assert result.bounce.recipients == ("old@example.org",)
+    assert result.bounce.status == "5.1.1"
+    assert result.bounce.action == "failed"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Non remis : Proposition", "Unzustellbar: Vorschlag", "Undeliverable: Proposal",
+     "Delivery Status Notification (Failure)", "Returned mail: see transcript for details"],
+)  # fmt: skip
+def test_localised_bounce_subject_is_a_bounce_when_return_path_is_null(subject: str) -> None:
+    result = classify(_msg((("Return-Path", "<>"),), subject=subject, from_addr="postmaster@example.org"))
+    assert result.kind is MailKind.BOUNCE
+
+
+def test_delay_subject_gives_delayed_action_when_the_bounce_is_non_standard() -> None:
+    result = classify(
+        _msg(subject="Delivery Status Notification (Delay)", from_addr="mailer-daemon@googlemail.com")
+    )
+    assert result.bounce is not None and result.bounce.action == "delayed"
+
+
+def test_auto_submitted_is_an_autoreply_when_not_no() -> None:
+    result = classify(_msg((("Auto-Submitted", "auto-replied"),)))
+    assert result.kind is MailKind.AUTOREPLY
+    assert result.reasons[0] == "Auto-Submitted: auto-replied"
+
+
+def test_auto_submitted_no_is_human_when_nothing_else_says_otherwise() -> None:
+    assert classify(_msg((("Auto-Submitted", "no"),))).kind is MailKind.HUMAN
+
+
+@pytest.mark.parametrize(
+    "header",
+    [("X-Autoreply", "yes"), ("X-Autorespond", "Out of office"), ("X-AutoReply-From", "a@b"),
+     ("X-Mail-Autoreply", "1"), ("X-Autogenerated", "Reply"), ("Precedence", "auto_reply")],
+)  # fmt: skip
+def test_autoreply_header_is_detected_when_present(header: tuple[str, str]) -> None:
+    assert classify(_msg((header,))).kind is MailKind.AUTOREPLY
+
+
+def test_exchange_oof_is_an_autoreply_when_rules_loop_comes_with_suppress() -> None:
+    hdr = (("X-MS-Exchange-Inbox-Rules-Loop", "x@example.org"), ("X-Auto-Response-Suppress", "All"))
+    assert classify(_msg(hdr, subject="Proposition")).kind is MailKind.AUTOREPLY
+
+
+def test_auto_response_suppress_alone_is_human_when_nothing_else_is_set() -> None:
+    result = classify(_msg((("X-Auto-Response-Suppress", "OOF, AutoReply"),)))
+    assert result.kind is MailKind.HUMAN
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Réponse automatique : Proposition", "Absence du bureau", "RE: Message d'absence", "Automatic reply: x",
+     "Out of Office: x", "AUTO: Jane is out of the office", "Automatische Antwort: Vorschlag",
+     "Abwesenheitsnotiz: x", "Respuesta automática: x", "Risposta automatica: x", "Automatisch antwoord: x",
+     "Autosvar: x", "[Automatyczna odpowiedź] test", "Re: blah (Automatic Response)"],
+)  # fmt: skip
+def test_localised_autoreply_subject_is_an_autoreply_when_no_header_says_so(subject: str) -> None:
+    assert classify(_msg(subject=subject)).kind is MailKind.AUTOREPLY
+
+
+def test_ordinary_subject_mentioning_absence_is_human_when_written_by_a_person() -> None:
+    assert classify(_msg(subject="Absence de M. Durand au rendez-vous")).kind is MailKind.HUMAN
+
+
+def test_return_date_is_read_when_the_autoreply_states_it_numerically() -> None:
+    result = classify(
+        _msg(subject="Réponse automatique : x", text="Je suis absent, de retour le 12/09/2026.\nCordialement")
+    )
+    assert result.ooo_until == date(2026, 9, 12)
+
+
+def test_challenge_response_dsn_is_an_autoreply_when_it_asks_to_be_whitelisted() -> None:
+    result = classify(
+        _msg(
+            REPORT,
+            text="Your message was waitlisted. Please add yourself to my Guest List so your messages go through.",
+            attachments=(_dsn("failed", "4.7.0", extra="Diagnostic-Code: X-Boxbe; Sender not pre-approved"),),
+        )
+    )
+    assert result.kind is MailKind.AUTOREPLY
+
+
+@pytest.mark.parametrize(
+    "header",
+    [("List-Id", "<news.example.org>"), ("List-Unsubscribe", "<mailto:u@x>"), ("Precedence", "bulk")],
+)
+def test_list_mail_is_list_when_list_headers_are_present(header: tuple[str, str]) -> None:
+    result = classify(_msg((header,), subject="Lettre d'information"))
+    assert result.kind is MailKind.LIST
+
+
+def test_autoreply_wins_over_list_when_an_ooo_comes_through_a_list() -> None:
+    hdr = (("List-Id", "<team.example.org>"), ("Auto-Submitted", "auto-generated"))
+    assert classify(_msg(hdr)).kind is MailKind.AUTOREPLY
+
+
+def test_base64_recipient_block_is_read_when_a_relay_encoded_the_dsn_body() -> None:
+    import base64
+
+    inner = base64.encodebytes(
+        b"Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 5.1.1\n"
+    ).decode()
+    data = f"Reporting-MTA: dns; mx\nContent-Transfer-Encoding: base64\n\n{inner}\n".encode()
+    att = Attachment(filename="d", content_type="message/delivery-status", data=data)
+    result = classify(_msg(REPORT, attachments=(att,)))
+    assert result.bounce is not None and result.bounce.recipients == ("x@example.org",)
