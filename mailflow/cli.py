@@ -34,8 +34,13 @@ def _deps(ctx: click.Context, **kw: object):  # type: ignore[no-untyped-def]
 
 
 @click.group()
-@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
-              help="TOML configuration file (else $MAILFLOW_CONFIG, else embedded defaults).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML configuration file (else $MAILFLOW_CONFIG, else embedded defaults).",
+)
 @click.option("--log-json", is_flag=True, help="Log as JSON lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each pipeline step.")
 @click.pass_context
@@ -48,8 +53,13 @@ def main(ctx: click.Context, config: str | None, log_json: bool, verbose: bool) 
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False), default="demo-output",
-              help="Where the demo leaves its mailbox, mails, database and timelines.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default="demo-output",
+    help="Where the demo leaves its mailbox, mails, database and timelines.",
+)
 def demo(directory: str) -> None:
     """Play the whole procedure on embedded defaults and show every case's timeline."""
     from mailflow.runtime.demo import run_demo
@@ -73,7 +83,9 @@ def poll_once_cmd(ctx: click.Context) -> None:
     from mailflow.services.poll import poll_once
 
     report = poll_once(_deps(ctx))
-    console.print(f"fetched {report.fetched}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items())))
+    console.print(
+        f"fetched {report.fetched}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items()))
+    )
 
 
 @main.command("drain-once")

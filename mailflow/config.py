@@ -56,7 +56,9 @@ class DatabaseSettings(_Section):
 
 class AcademieSettings(_Section):
     name: str = "Académie de Strasbourg"
-    dareic_name: str = "Délégation académique aux relations européennes et internationales et à la coopération"
+    dareic_name: str = (
+        "Délégation académique aux relations européennes et internationales et à la coopération"
+    )
     dareic_address: str = "ce.dareic@ac-strasbourg.fr"
     rector_address: str = "cabinet.recteur@ac-strasbourg.fr"
     staff: list[str] = Field(default_factory=lambda: ["dareic.agent@ac-strasbourg.fr"])
@@ -65,7 +67,9 @@ class AcademieSettings(_Section):
     timezone: str = "Europe/Paris"
     directory: str = "config/embassies.toml"
     signatory_name: str = "Pour le recteur et par délégation, la déléguée académique"
-    signatory_title: str = "Délégation académique aux relations européennes et internationales et à la coopération"
+    signatory_title: str = (
+        "Délégation académique aux relations européennes et internationales et à la coopération"
+    )
     message_id_domain: str | None = None
 
     @field_validator("case_prefix")
@@ -126,7 +130,7 @@ class Settings(_Section):
         url = self.database.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            return prefix + str(self.path(url[len(prefix):]))
+            return prefix + str(self.path(url[len(prefix) :]))
         return url
 
     def domain_policy(self) -> Policy:
@@ -136,8 +140,12 @@ class Settings(_Section):
             ask_embassy_opinion=p.ask_embassy_opinion,
             auto_confirm_partner_sheet=p.auto_confirm_partner_sheet,
             on_school_decline=p.on_school_decline,
-            reminder_days={Party.SCHOOL: r.school_days, Party.EMBASSY: r.embassy_days, Party.RECTOR: r.rector_days,
-                           Party.STAFF: 3},
+            reminder_days={
+                Party.SCHOOL: r.school_days,
+                Party.EMBASSY: r.embassy_days,
+                Party.RECTOR: r.rector_days,
+                Party.STAFF: 3,
+            },
             max_reminders=r.max_reminders,
             max_auto_mails_per_day=p.max_auto_mails_per_day,
         )

@@ -104,11 +104,18 @@ class Tx(Protocol):
     def add_inbound(self, record: InboundRecord) -> int | None:
         """Store a fetched message; None when its MailboxKey is already known (nothing is written)."""
         ...
+
     def inbound(self, inbound_id: int) -> InboundRecord: ...
     def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None: ...
     def update_inbound(
-        self, inbound_id: int, *, status: InboundStatus, kind: str | None = None, reason: str = "",
-        case_id: int | None = None, drop_raw: bool = False,
+        self,
+        inbound_id: int,
+        *,
+        status: InboundStatus,
+        kind: str | None = None,
+        reason: str = "",
+        case_id: int | None = None,
+        drop_raw: bool = False,
     ) -> None: ...
     def mark_moved(self, inbound_id: int) -> None: ...
     def bump_inbound_attempts(self, inbound_id: int) -> int: ...
@@ -125,21 +132,29 @@ class Tx(Protocol):
     def save_case(self, case: Case) -> Case:
         """Write the case if its version is unchanged since read; raise ConcurrentUpdate otherwise."""
         ...
+
     def cases(self, state: CaseState | None = None) -> list[Case]: ...
     def open_case_for(self, uai: str, country: str) -> Case | None:
         """The open case of a school for a country (a re-sent form is a new version of it)."""
         ...
+
     def case_for_message_id(self, message_id: str) -> int | None:
         """The case a Message-ID belongs to: one we sent, or one we received and attached."""
         ...
+
     def case_parties(self, case_id: int) -> set[str]: ...
 
     # --- timeline and form versions ---
     def add_event(self, event: CaseEvent) -> None: ...
     def events(self, case_id: int) -> list[CaseEvent]: ...
     def add_form_version(
-        self, case_id: int, version: int, values: Mapping[str, object], attachment: Attachment | None,
-        inbound_id: int | None, at: datetime,
+        self,
+        case_id: int,
+        version: int,
+        values: Mapping[str, object],
+        attachment: Attachment | None,
+        inbound_id: int | None,
+        at: datetime,
     ) -> None: ...
     def latest_form_attachment(self, case_id: int) -> Attachment | None: ...
 
@@ -171,7 +186,9 @@ class Store(Protocol):
 
 
 class HolidayCalendar(Protocol):
-    def holidays_between(self, start: date, end: date, country: str = "FR", subdiv: str | None = None) -> frozenset[date]: ...
+    def holidays_between(
+        self, start: date, end: date, country: str = "FR", subdiv: str | None = None
+    ) -> frozenset[date]: ...
 
 
 __all__ = [

@@ -16,7 +16,9 @@ def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
 class HolidaysCalendar:
     """Implements HolidayCalendar; France defaults to Alsace (Good Friday and 26 December included)."""
 
-    def holidays_between(self, start: date, end: date, country: str = "FR", subdiv: str | None = None) -> frozenset[date]:
+    def holidays_between(
+        self, start: date, end: date, country: str = "FR", subdiv: str | None = None
+    ) -> frozenset[date]:
         if country == "FR" and subdiv is None:
             subdiv = "6AE"
         days: set[date] = set()

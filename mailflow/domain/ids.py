@@ -79,6 +79,15 @@ class MessageIdSigner:
         ref_text = str(ref) if ref else "MF-0000-0000"
         return f"<{ref_text}.{nonce}.{self._sign(ref_text, nonce)}@{self._domain}>"
 
+    def is_ours(self, message_id: str) -> bool:
+        """True when the Message-ID was made (and signed) by us, with or without a case."""
+        m = self._ID.fullmatch(message_id.strip())
+        return bool(
+            m
+            and m["domain"] == self._domain
+            and hmac.compare_digest(self._sign(m["ref"], m["nonce"]), m["sig"])
+        )
+
     def verify(self, message_id: str) -> CaseRef | None:
         """The case a Message-ID of ours is about, or None when it is not ours or the signature fails."""
         m = self._ID.fullmatch(message_id.strip())

@@ -122,16 +122,30 @@ def _routes(source: CaseState, *, first: bool) -> list[Transition]:
     """Where a valid request goes; ``first``: the school has not been acknowledged yet."""
     ack: tuple[Effect, ...] = (CancelReminders(), _ACK) if first else (CancelReminders(),)
     return [
-        Transition(source, E.FORWARD_TO_EMBASSY, S.AT_EMBASSY, (*ack, _TO_EMBASSY, ScheduleReminder(party=P.EMBASSY))),
-        Transition(source, E.ASK_EMBASSY_OPINION, S.EMBASSY_OPINION, (*ack, _OPINION, ScheduleReminder(party=P.EMBASSY))),
-        Transition(source, E.ASK_RECTOR, S.AWAITING_RECTOR, (*ack, _TO_RECTOR, ScheduleReminder(party=P.RECTOR))),
-        Transition(source, E.NEEDS_REVIEW, S.UNDER_REVIEW, (*ack, FlagForReview(reason="demande à examiner"))),
+        Transition(
+            source, E.FORWARD_TO_EMBASSY, S.AT_EMBASSY, (*ack, _TO_EMBASSY, ScheduleReminder(party=P.EMBASSY))
+        ),
+        Transition(
+            source,
+            E.ASK_EMBASSY_OPINION,
+            S.EMBASSY_OPINION,
+            (*ack, _OPINION, ScheduleReminder(party=P.EMBASSY)),
+        ),
+        Transition(
+            source, E.ASK_RECTOR, S.AWAITING_RECTOR, (*ack, _TO_RECTOR, ScheduleReminder(party=P.RECTOR))
+        ),
+        Transition(
+            source, E.NEEDS_REVIEW, S.UNDER_REVIEW, (*ack, FlagForReview(reason="demande à examiner"))
+        ),
     ]
 
 
 def _remind(state: CaseState, party: Party) -> Transition:
     return Transition(
-        state, E.REMIND, state, (SendEmail(template=f"reminder_{party.value}", to=party), ScheduleReminder(party=party))
+        state,
+        E.REMIND,
+        state,
+        (SendEmail(template=f"reminder_{party.value}", to=party), ScheduleReminder(party=party)),
     )
 
 
@@ -143,7 +157,10 @@ def _exits(state: CaseState) -> list[Transition]:
     ]
 
 
-_INCOMPLETE = (SendEmail(template="incomplete_school", to=P.SCHOOL, reply=True), ScheduleReminder(party=P.SCHOOL))
+_INCOMPLETE = (
+    SendEmail(template="incomplete_school", to=P.SCHOOL, reply=True),
+    ScheduleReminder(party=P.SCHOOL),
+)
 
 TRANSITIONS: tuple[Transition, ...] = (
     # A form arrived: the automatic checks decide.
@@ -161,7 +178,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     *_exits(S.UNDER_REVIEW),
     # The embassy looks for a partner.
     Transition(S.AT_EMBASSY, E.PARTNER_PROPOSED, S.PARTNER_PROPOSED, (CancelReminders(),)),
-    Transition(S.AT_EMBASSY, E.EMBASSY_REPLIED, S.AT_EMBASSY, (FlagForReview(reason="réponse de l'ambassade à lire"),)),
+    Transition(
+        S.AT_EMBASSY,
+        E.EMBASSY_REPLIED,
+        S.AT_EMBASSY,
+        (FlagForReview(reason="réponse de l'ambassade à lire"),),
+    ),
     Transition(
         S.AT_EMBASSY,
         E.NO_PARTNER,
@@ -171,50 +193,111 @@ TRANSITIONS: tuple[Transition, ...] = (
     _remind(S.AT_EMBASSY, P.EMBASSY),
     *_exits(S.AT_EMBASSY),
     # Existing partner: the embassy gives its opinion on the partner's guarantees.
-    Transition(S.EMBASSY_OPINION, E.OPINION_FAVOURABLE, S.AWAITING_RECTOR,
-               (CancelReminders(), _TO_RECTOR, ScheduleReminder(party=P.RECTOR))),
-    Transition(S.EMBASSY_OPINION, E.OPINION_UNFAVOURABLE, S.UNDER_REVIEW,
-               (CancelReminders(), FlagForReview(reason="avis défavorable de l'ambassade"))),
-    Transition(S.EMBASSY_OPINION, E.EMBASSY_REPLIED, S.EMBASSY_OPINION,
-               (FlagForReview(reason="réponse de l'ambassade à lire"),)),
+    Transition(
+        S.EMBASSY_OPINION,
+        E.OPINION_FAVOURABLE,
+        S.AWAITING_RECTOR,
+        (CancelReminders(), _TO_RECTOR, ScheduleReminder(party=P.RECTOR)),
+    ),
+    Transition(
+        S.EMBASSY_OPINION,
+        E.OPINION_UNFAVOURABLE,
+        S.UNDER_REVIEW,
+        (CancelReminders(), FlagForReview(reason="avis défavorable de l'ambassade")),
+    ),
+    Transition(
+        S.EMBASSY_OPINION,
+        E.EMBASSY_REPLIED,
+        S.EMBASSY_OPINION,
+        (FlagForReview(reason="réponse de l'ambassade à lire"),),
+    ),
     _remind(S.EMBASSY_OPINION, P.EMBASSY),
     *_exits(S.EMBASSY_OPINION),
     # A partner was proposed: confirm it (staff, or policy for a returned fiche partenaire).
-    Transition(S.PARTNER_PROPOSED, E.PARTNER_CONFIRMED, S.AWAITING_SCHOOL,
-               (SendEmail(template="partner_proposal_school", to=P.SCHOOL), ScheduleReminder(party=P.SCHOOL))),
+    Transition(
+        S.PARTNER_PROPOSED,
+        E.PARTNER_CONFIRMED,
+        S.AWAITING_SCHOOL,
+        (SendEmail(template="partner_proposal_school", to=P.SCHOOL), ScheduleReminder(party=P.SCHOOL)),
+    ),
     Transition(S.PARTNER_PROPOSED, E.PARTNER_PROPOSED, S.PARTNER_PROPOSED, ()),
-    Transition(S.PARTNER_PROPOSED, E.PARTNER_REJECTED, S.AT_EMBASSY, (_ANOTHER, ScheduleReminder(party=P.EMBASSY))),
+    Transition(
+        S.PARTNER_PROPOSED, E.PARTNER_REJECTED, S.AT_EMBASSY, (_ANOTHER, ScheduleReminder(party=P.EMBASSY))
+    ),
     *_exits(S.PARTNER_PROPOSED),
     # The school accepts or declines the partner.
-    Transition(S.AWAITING_SCHOOL, E.SCHOOL_ACCEPTED, S.AWAITING_RECTOR,
-               (CancelReminders(), SendEmail(template="acceptance_ack_school", to=P.SCHOOL, reply=True),
-                _TO_RECTOR, ScheduleReminder(party=P.RECTOR))),
-    Transition(S.AWAITING_SCHOOL, E.SCHOOL_DECLINED, S.DECLINED,
-               (CancelReminders(), FlagForReview(reason="l'établissement a décliné le partenaire proposé"))),
-    Transition(S.AWAITING_SCHOOL, E.SCHOOL_REPLY_UNCLEAR, S.AWAITING_SCHOOL,
-               (FlagForReview(reason="réponse de l'établissement à interpréter"),)),
+    Transition(
+        S.AWAITING_SCHOOL,
+        E.SCHOOL_ACCEPTED,
+        S.AWAITING_RECTOR,
+        (
+            CancelReminders(),
+            SendEmail(template="acceptance_ack_school", to=P.SCHOOL, reply=True),
+            _TO_RECTOR,
+            ScheduleReminder(party=P.RECTOR),
+        ),
+    ),
+    Transition(
+        S.AWAITING_SCHOOL,
+        E.SCHOOL_DECLINED,
+        S.DECLINED,
+        (CancelReminders(), FlagForReview(reason="l'établissement a décliné le partenaire proposé")),
+    ),
+    Transition(
+        S.AWAITING_SCHOOL,
+        E.SCHOOL_REPLY_UNCLEAR,
+        S.AWAITING_SCHOOL,
+        (FlagForReview(reason="réponse de l'établissement à interpréter"),),
+    ),
     _remind(S.AWAITING_SCHOOL, P.SCHOOL),
     *_exits(S.AWAITING_SCHOOL),
     # Declined or nothing found: search again, or close.
-    Transition(S.DECLINED, E.ASK_ANOTHER_PARTNER, S.AT_EMBASSY, (_ANOTHER, ScheduleReminder(party=P.EMBASSY))),
+    Transition(
+        S.DECLINED, E.ASK_ANOTHER_PARTNER, S.AT_EMBASSY, (_ANOTHER, ScheduleReminder(party=P.EMBASSY))
+    ),
     Transition(S.DECLINED, E.CLOSE, S.CLOSED, ()),
-    Transition(S.NO_PARTNER_FOUND, E.ASK_ANOTHER_PARTNER, S.AT_EMBASSY, (_ANOTHER, ScheduleReminder(party=P.EMBASSY))),
+    Transition(
+        S.NO_PARTNER_FOUND, E.ASK_ANOTHER_PARTNER, S.AT_EMBASSY, (_ANOTHER, ScheduleReminder(party=P.EMBASSY))
+    ),
     Transition(S.NO_PARTNER_FOUND, E.CLOSE, S.CLOSED, ()),
     # The rector's office decides.
-    Transition(S.AWAITING_RECTOR, E.RECTOR_VALIDATED, S.VALIDATED,
-               (CancelReminders(), SendEmail(template="notification_school", to=P.SCHOOL))),
-    Transition(S.AWAITING_RECTOR, E.RECTOR_REFUSED, S.REFUSED,
-               (CancelReminders(), SendEmail(template="refusal_school", to=P.SCHOOL))),
+    Transition(
+        S.AWAITING_RECTOR,
+        E.RECTOR_VALIDATED,
+        S.VALIDATED,
+        (CancelReminders(), SendEmail(template="notification_school", to=P.SCHOOL)),
+    ),
+    Transition(
+        S.AWAITING_RECTOR,
+        E.RECTOR_REFUSED,
+        S.REFUSED,
+        (CancelReminders(), SendEmail(template="refusal_school", to=P.SCHOOL)),
+    ),
     _remind(S.AWAITING_RECTOR, P.RECTOR),
     *_exits(S.AWAITING_RECTOR),
     # Physical mobility: the convention and the conseil d'administration's deliberation.
-    Transition(S.VALIDATED, E.CONVENTION_EXPECTED, S.CONVENTION,
-               (SendEmail(template="convention_request_school", to=P.SCHOOL), ScheduleReminder(party=P.SCHOOL))),
+    Transition(
+        S.VALIDATED,
+        E.CONVENTION_EXPECTED,
+        S.CONVENTION,
+        (SendEmail(template="convention_request_school", to=P.SCHOOL), ScheduleReminder(party=P.SCHOOL)),
+    ),
     Transition(S.VALIDATED, E.CLOSE, S.CLOSED, ()),
-    Transition(S.CONVENTION, E.CONVENTION_RECEIVED, S.CONVENTION,
-               (CancelReminders(), FlagForReview(reason="convention reçue : date de délibération du CA à enregistrer"))),
-    Transition(S.CONVENTION, E.CA_DELIBERATION_RECORDED, S.MOBILITY_AUTHORISED,
-               (CancelReminders(), SendEmail(template="mobility_authorised_school", to=P.SCHOOL))),
+    Transition(
+        S.CONVENTION,
+        E.CONVENTION_RECEIVED,
+        S.CONVENTION,
+        (
+            CancelReminders(),
+            FlagForReview(reason="convention reçue : date de délibération du CA à enregistrer"),
+        ),
+    ),
+    Transition(
+        S.CONVENTION,
+        E.CA_DELIBERATION_RECORDED,
+        S.MOBILITY_AUTHORISED,
+        (CancelReminders(), SendEmail(template="mobility_authorised_school", to=P.SCHOOL)),
+    ),
     _remind(S.CONVENTION, P.SCHOOL),
     Transition(S.CONVENTION, E.CLOSE, S.CLOSED, (CancelReminders(),)),
     Transition(S.MOBILITY_AUTHORISED, E.CLOSE, S.CLOSED, ()),

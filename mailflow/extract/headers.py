@@ -11,7 +11,7 @@ def quick_message_id(raw: bytes) -> str | None:
     try:
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         value = BytesHeaderParser(policy=compat32).parsebytes(head + b"\n\n").get("Message-ID")
-    except Exception:  # noqa: BLE001 - a broken header block simply has no usable id
+    except Exception:
         return None
     if not value:
         return None

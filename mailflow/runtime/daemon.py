@@ -42,7 +42,9 @@ def run_daemon(settings: Settings, console: Console, max_cycles: int | None = No
     scheduler = BackgroundScheduler(timezone=str(deps.identity.timezone))
     scheduler.add_job(reminders_job, "cron", hour="8-18", minute=0, id="reminders")
     scheduler.start()
-    console.print(f"mailflow is watching {settings.mailbox.kind}:{settings.mailbox.inbox} (Ctrl-C or SIGTERM to stop)")
+    console.print(
+        f"mailflow is watching {settings.mailbox.kind}:{settings.mailbox.inbox} (Ctrl-C or SIGTERM to stop)"
+    )
     cycles = 0
     try:
         while not stop.is_set():

@@ -31,8 +31,16 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 class _Story:
-    def __init__(self, deps: Deps, mailbox: MaildirMailbox, clock: FixedClock, incoming: Path, console: Console):
-        self.deps, self.mailbox, self.clock, self.incoming, self.console = deps, mailbox, clock, incoming, console
+    def __init__(
+        self, deps: Deps, mailbox: MaildirMailbox, clock: FixedClock, incoming: Path, console: Console
+    ):
+        self.deps, self.mailbox, self.clock, self.incoming, self.console = (
+            deps,
+            mailbox,
+            clock,
+            incoming,
+            console,
+        )
         self.count = 0
 
     def arrive(self, name: str, raw: bytes, caption: str) -> None:
@@ -43,8 +51,10 @@ class _Story:
         report = poll_once(self.deps)
         drained = drain_once(self.deps)
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(report.statuses.items()))
-        self.console.print(f"[bold]{self.clock.now().astimezone(PARIS):%d/%m %H:%M}[/bold] {caption} "
-                           f"→ {statuses}; {drained.sent} courriel(s) envoyé(s)")
+        self.console.print(
+            f"[bold]{self.clock.now().astimezone(PARIS):%d/%m %H:%M}[/bold] {caption} "
+            f"→ {statuses}; {drained.sent} courriel(s) envoyé(s)"
+        )
 
     def later(self, days: int, hours: int = 0) -> None:
         self.clock.advance(timedelta(days=days, hours=hours))
@@ -85,30 +95,54 @@ def run_demo(directory: Path, console: Console) -> bool:
     today = start.date()
 
     console.rule("Demande d'appariement du lycée Kléber (Strasbourg) vers le Bade-Wurtemberg")
-    story.arrive("ecole-demande", mails.school_request(fill_form(build_request_form(), mails.request_values(today)),
-                                                       clock.now(), dareic), "le lycée envoie son formulaire")
+    story.arrive(
+        "ecole-demande",
+        mails.school_request(
+            fill_form(build_request_form(), mails.request_values(today)), clock.now(), dareic
+        ),
+        "le lycée envoie son formulaire",
+    )
     ref = _only_ref(deps)
     request = story.last_mail("embassy_request")
     story.later(0, 2)
-    story.arrive("ambassade-absence", mails.embassy_out_of_office(request, clock.now()),
-                 "réponse automatique d'absence du ministère")
+    story.arrive(
+        "ambassade-absence",
+        mails.embassy_out_of_office(request, clock.now()),
+        "réponse automatique d'absence du ministère",
+    )
     after_ooo = story.state(ref)
     story.later(1, 3)
-    story.arrive("lettre-information", mails.newsletter(clock.now(), dareic), "une lettre d'information (pas pour nous)")
-    story.arrive("college-demande-incomplete",
-                 mails.incomplete_request(fill_form(build_request_form(), mails.incomplete_values(today)), clock.now(),
-                                          dareic),
-                 "le collège Jean Monnet envoie un formulaire incomplet")
+    story.arrive(
+        "lettre-information",
+        mails.newsletter(clock.now(), dareic),
+        "une lettre d'information (pas pour nous)",
+    )
+    story.arrive(
+        "college-demande-incomplete",
+        mails.incomplete_request(
+            fill_form(build_request_form(), mails.incomplete_values(today)), clock.now(), dareic
+        ),
+        "le collège Jean Monnet envoie un formulaire incomplet",
+    )
     story.later(12)
     sheet = fill_form(build_partner_sheet(), mails.partner_values())
-    story.arrive("ambassade-partenaire", mails.embassy_partner(request, sheet, clock.now()),
-                 "le ministère renvoie la fiche partenaire remplie")
+    story.arrive(
+        "ambassade-partenaire",
+        mails.embassy_partner(request, sheet, clock.now()),
+        "le ministère renvoie la fiche partenaire remplie",
+    )
     story.later(3, 1)
-    story.arrive("ecole-accepte", mails.school_accepts(story.last_mail("partner_proposal_school"), clock.now()),
-                 "le lycée accepte le partenaire")
+    story.arrive(
+        "ecole-accepte",
+        mails.school_accepts(story.last_mail("partner_proposal_school"), clock.now()),
+        "le lycée accepte le partenaire",
+    )
     story.later(4, 2)
-    story.arrive("cabinet-valide", mails.rector_validates(story.last_mail("rector_request"), clock.now()),
-                 "le cabinet du recteur valide")
+    story.arrive(
+        "cabinet-valide",
+        mails.rector_validates(story.last_mail("rector_request"), clock.now()),
+        "le cabinet du recteur valide",
+    )
 
     console.rule("Chronologie des dossiers")
     with deps.store.transaction() as tx:
@@ -122,15 +156,21 @@ def run_demo(directory: Path, console: Console) -> bool:
         f"{ref} validé par le recteur": story.state(ref) is CaseState.VALIDATED,
         "la réponse automatique n'a rien changé": after_ooo is CaseState.AT_EMBASSY,
         "la demande incomplète attend sa correction": any(
-            story.state(r) is CaseState.INCOMPLETE for r in refs if r != ref),
-        "la lettre d'information est restée dans la boîte de réception": len(story.mailbox.folder_keys("INBOX")) == 1,
+            story.state(r) is CaseState.INCOMPLETE for r in refs if r != ref
+        ),
+        "la lettre d'information est restée dans la boîte de réception": len(
+            story.mailbox.folder_keys("INBOX")
+        )
+        == 1,
     }
     console.rule("Résultat")
     for label, ok in checks.items():
         console.print(f"{'✔' if ok else '✘'} {label}")
     console.print(f"\nCourriels reçus (tels qu'envoyés par les parties) : {incoming}")
     console.print(f"Courriels envoyés par mailflow (.eml) : {settings.path(settings.smtp.path)}")
-    console.print(f"Boîte aux lettres (Maildir, avec Sent et mailflow/traites) : {settings.path(settings.mailbox.path)}")
+    console.print(
+        f"Boîte aux lettres (Maildir, avec Sent et mailflow/traites) : {settings.path(settings.mailbox.path)}"
+    )
     console.print(f"Base de données : {settings.database_url}")
     console.print(f"Pour explorer : mailflow --config {config} cases  |  case {ref}")
     return all(checks.values())

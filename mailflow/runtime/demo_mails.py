@@ -20,43 +20,79 @@ TRUSTED = "mx.ac-strasbourg.fr"
 def request_values(today: date) -> dict[str, object]:
     """Lycée Kléber asks for a partner school in Baden-Württemberg (a valid, complete form)."""
     return {
-        "school_name": "Lycée Kléber", "uai": "0670080y", "school_type": "Lycée général et technologique",
-        "school_status": "public", "address": "25 place de Bordeaux", "postal_code": "67082",
-        "city": "Strasbourg", "school_email": "ce.0670080Y@ac-strasbourg.fr", "phone": "03.88.14.33.00",
-        "head_name": "Mme Claire Martin", "teacher_name": "M. Paul Weber",
-        "teacher_email": "paul.weber@ac-strasbourg.fr", "teacher_subject": "Allemand",
-        "languages_taught": "allemand, anglais, espagnol", "target_country": "Allemagne",
-        "target_region": "Bade-Wurtemberg (Freiburg)", "partner_school_type": "Gymnasium",
-        "pupils_level": "Seconde (section européenne allemand)", "pupils_count": "24 élèves",
+        "school_name": "Lycée Kléber",
+        "uai": "0670080y",
+        "school_type": "Lycée général et technologique",
+        "school_status": "public",
+        "address": "25 place de Bordeaux",
+        "postal_code": "67082",
+        "city": "Strasbourg",
+        "school_email": "ce.0670080Y@ac-strasbourg.fr",
+        "phone": "03.88.14.33.00",
+        "head_name": "Mme Claire Martin",
+        "teacher_name": "M. Paul Weber",
+        "teacher_email": "paul.weber@ac-strasbourg.fr",
+        "teacher_subject": "Allemand",
+        "languages_taught": "allemand, anglais, espagnol",
+        "target_country": "Allemagne",
+        "target_region": "Bade-Wurtemberg (Freiburg)",
+        "partner_school_type": "Gymnasium",
+        "pupils_level": "Seconde (section européenne allemand)",
+        "pupils_count": "24 élèves",
         "project_theme": "Le Rhin, frontière et trait d'union : projet d'histoire et de sciences autour du fleuve",
-        "working_languages": "allemand, français", "mobility_type": "virtuelle",
-        "mobility_period": "", "existing_partner": "non", "etwinning_registered": "oui",
-        "etwinning_school_label": "non", "erasmus_accreditation": "oui", "other_framework": "OFAJ",
-        "signed_on": today.strftime("%d/%m/%Y"), "signatory": "Claire Martin, proviseure",
+        "working_languages": "allemand, français",
+        "mobility_type": "virtuelle",
+        "mobility_period": "",
+        "existing_partner": "non",
+        "etwinning_registered": "oui",
+        "etwinning_school_label": "non",
+        "erasmus_accreditation": "oui",
+        "other_framework": "OFAJ",
+        "signed_on": today.strftime("%d/%m/%Y"),
+        "signatory": "Claire Martin, proviseure",
     }
 
 
 def incomplete_values(today: date) -> dict[str, object]:
     """A collège whose head typed the UAI wrong and left several fields empty."""
     return {
-        "school_name": "Collège Jean Monnet", "uai": "0740003A", "school_type": "collège",
-        "school_status": "public", "address": "3 rue de l'Europe", "postal_code": "6700",
-        "city": "Haguenau", "school_email": "ce.0671236E@ac-strasbourg", "phone": "03 88 00 00 00",
-        "head_name": "M. Luc Bernard", "teacher_name": "", "teacher_email": "",
-        "languages_taught": "anglais, allemand", "target_country": "Italie", "partner_school_type": "scuola media",
-        "pupils_level": "4e", "pupils_count": "", "project_theme": "Échanges autour de la Renaissance",
-        "mobility_type": "physique", "existing_partner": "non", "signed_on": today.strftime("%d/%m/%Y"),
+        "school_name": "Collège Jean Monnet",
+        "uai": "0740003A",
+        "school_type": "collège",
+        "school_status": "public",
+        "address": "3 rue de l'Europe",
+        "postal_code": "6700",
+        "city": "Haguenau",
+        "school_email": "ce.0671236E@ac-strasbourg",
+        "phone": "03 88 00 00 00",
+        "head_name": "M. Luc Bernard",
+        "teacher_name": "",
+        "teacher_email": "",
+        "languages_taught": "anglais, allemand",
+        "target_country": "Italie",
+        "partner_school_type": "scuola media",
+        "pupils_level": "4e",
+        "pupils_count": "",
+        "project_theme": "Échanges autour de la Renaissance",
+        "mobility_type": "physique",
+        "existing_partner": "non",
+        "signed_on": today.strftime("%d/%m/%Y"),
         "signatory": "Luc Bernard, principal",
     }
 
 
 def partner_values() -> dict[str, object]:
     return {
-        "partner_name": "Goethe-Gymnasium Freiburg", "partner_school_type": "Gymnasium",
-        "partner_address": "Lessingstraße 12", "partner_city": "Freiburg im Breisgau",
-        "partner_country": "Deutschland", "partner_head_name": "Dr. Andrea Vogel",
-        "partner_email": "sekretariat@goethe-gymnasium-freiburg.example", "partner_languages": "Französisch, Englisch",
-        "guarantees_checked": "oui", "remarks": "Établissement déjà engagé dans des échanges avec l'Alsace.",
+        "partner_name": "Goethe-Gymnasium Freiburg",
+        "partner_school_type": "Gymnasium",
+        "partner_address": "Lessingstraße 12",
+        "partner_city": "Freiburg im Breisgau",
+        "partner_country": "Deutschland",
+        "partner_head_name": "Dr. Andrea Vogel",
+        "partner_email": "sekretariat@goethe-gymnasium-freiburg.example",
+        "partner_languages": "Französisch, Englisch",
+        "guarantees_checked": "oui",
+        "remarks": "Établissement déjà engagé dans des échanges avec l'Alsace.",
     }
 
 
@@ -81,8 +117,14 @@ def _quote(original: OutboundEmail, header: str) -> str:
 
 
 def school_request(form: bytes, at: datetime, dareic: str) -> bytes:
-    msg = _base(SCHOOL, "Lycée Kléber - Direction", dareic, "Demande d'appariement avec un lycée allemand", at,
-                "ac-strasbourg.fr")
+    msg = _base(
+        SCHOOL,
+        "Lycée Kléber - Direction",
+        dareic,
+        "Demande d'appariement avec un lycée allemand",
+        at,
+        "ac-strasbourg.fr",
+    )
     msg.set_content(
         "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre demande d'appariement avec un établissement du "
         "Bade-Wurtemberg, dans le cadre de notre section européenne.\n\nBien cordialement,\n\nClaire Martin\n"
@@ -93,7 +135,9 @@ def school_request(form: bytes, at: datetime, dareic: str) -> bytes:
 
 
 def incomplete_request(form: bytes, at: datetime, dareic: str) -> bytes:
-    msg = _base(SECOND_SCHOOL, "Collège Jean Monnet", dareic, "demande appariement italie", at, "ac-strasbourg.fr")
+    msg = _base(
+        SECOND_SCHOOL, "Collège Jean Monnet", dareic, "demande appariement italie", at, "ac-strasbourg.fr"
+    )
     msg.set_content("Bonjour,\n\nci-joint notre demande.\n\nLuc Bernard\n")
     msg.add_attachment(form, *XLSX, filename="demande-appariement.xlsx")
     return bytes(msg)
@@ -103,7 +147,9 @@ def embassy_out_of_office(request: OutboundEmail, at: datetime) -> bytes:
     msg = _base(EMBASSY_BW, "Referat Internationales", request.to_addrs[0], "", at, "km-bw.example")
     _reply_to(msg, request, "Abwesenheitsnotiz:")
     msg["Auto-Submitted"] = "auto-replied"
-    msg.set_content("Ich bin bis einschließlich 04.12. nicht im Büro. Ihre Nachricht wird nicht weitergeleitet.\n")
+    msg.set_content(
+        "Ich bin bis einschließlich 04.12. nicht im Büro. Ihre Nachricht wird nicht weitergeleitet.\n"
+    )
     return bytes(msg)
 
 
@@ -134,14 +180,24 @@ def rector_validates(request: OutboundEmail, at: datetime) -> bytes:
     msg = _base(RECTOR, "Cabinet du recteur", request.from_addr, "", at, "ac-strasbourg.fr")
     _reply_to(msg, request, "RE:")
     # Our own mail server vouches for the sender (MAIL.md §5): only then is a command accepted.
-    msg["Authentication-Results"] = f"{TRUSTED}; dkim=pass header.d=ac-strasbourg.fr; dmarc=pass header.from=ac-strasbourg.fr"
-    msg.set_content("/valider\n\nBon pour validation.\nLe chef de cabinet\n\n" + _quote(request, "De : Dareic"))
+    msg["Authentication-Results"] = (
+        f"{TRUSTED}; dkim=pass header.d=ac-strasbourg.fr; dmarc=pass header.from=ac-strasbourg.fr"
+    )
+    msg.set_content(
+        "/valider\n\nBon pour validation.\nLe chef de cabinet\n\n" + _quote(request, "De : Dareic")
+    )
     return bytes(msg)
 
 
 def newsletter(at: datetime, dareic: str) -> bytes:
-    msg = _base("lettre@education.example", "Lettre d'information", dareic, "La lettre Europe de novembre", at,
-                "education.example")
+    msg = _base(
+        "lettre@education.example",
+        "Lettre d'information",
+        dareic,
+        "La lettre Europe de novembre",
+        at,
+        "education.example",
+    )
     msg["List-Id"] = "<europe.education.example>"
     msg["List-Unsubscribe"] = "<mailto:unsubscribe@education.example>"
     msg.set_content("Au sommaire ce mois-ci : les nouveaux appels à projets Erasmus+.\n")

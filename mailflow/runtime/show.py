@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
+
+from mailflow.domain.calendar import french_date
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _local(iso: object) -> str:
+    """An ISO UTC timestamp shown as Paris local time, to the minute."""
+    return datetime.fromisoformat(str(iso)).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def _due(iso: object) -> str:
+    return french_date(date.fromisoformat(str(iso)), weekday=True)
 
 
 def print_cases(console: Console, rows: Sequence[Mapping[str, object]]) -> None:
@@ -13,15 +28,25 @@ def print_cases(console: Console, rows: Sequence[Mapping[str, object]]) -> None:
     for column in ("ref", "state", "school", "country", "waiting_for", "due_on", "review"):
         table.add_column(column)
     for r in rows:
-        table.add_row(*(str(r.get(c) or "") for c in ("ref", "state", "school", "country", "waiting_for", "due_on",
-                                                      "review")))
+        table.add_row(
+            *(
+                str(r.get(c) or "")
+                for c in ("ref", "state", "school", "country", "waiting_for", "due_on", "review")
+            )
+        )
     console.print(table)
 
 
 def print_timeline(console: Console, data: Mapping[str, object]) -> None:
-    console.print(f"[bold]{data['ref']}[/bold] — {data['school']} ({data['uai']}) → {data['country']}"
-                  f"{' / ' + str(data['region']) if data.get('region') else ''}")
-    console.print(f"état : {data['state_label']}" + (f" — réponse attendue le {data['due_on']}" if data.get("due_on") else ""))
+    console.print(
+        f"[bold]{data['ref']}[/bold] — {data['school'] or 'établissement non renseigné'}"
+        f" ({data['uai'] or 'UAI non reconnu'}) → {data['country'] or 'pays non reconnu'}"
+        f"{' / ' + str(data['region']) if data.get('region') else ''}"
+    )
+    console.print(
+        f"état : {data['state_label']}"
+        + (f" — réponse attendue le {_due(data['due_on'])}" if data.get("due_on") else "")
+    )
     if data.get("review"):
         console.print(f"[yellow]à traiter : {data['review']}[/yellow]")
     table = Table(show_header=True)
@@ -31,9 +56,9 @@ def print_timeline(console: Console, data: Mapping[str, object]) -> None:
     assert isinstance(events, list)
     for e in events:
         state = f"{e['from'] or ''} → {e['to']}" if e.get("to") else ""
-        table.add_row(str(e["at"])[:16].replace("T", " "), str(e["kind"]), str(e["actor"]), state, str(e["detail"])[:90])
+        table.add_row(_local(e["at"]), str(e["kind"]), str(e["actor"]), state, str(e["detail"])[:90])
     console.print(table)
     mails = data.get("mails") or []
     assert isinstance(mails, list)
     for m in mails:
-        console.print(f"  ✉ {str(m['at'])[:16].replace('T', ' ')} {m['status']:7} → {', '.join(m['to'])} : {m['subject']}")
+        console.print(f"  ✉ {_local(m['at'])} {m['status']:7} → {', '.join(m['to'])} : {m['subject']}")

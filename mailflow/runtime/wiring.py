@@ -22,24 +22,35 @@ from mailflow.services.deps import Deps, Identity
 def build_mailbox(settings: Settings) -> Mailbox:
     mb = settings.mailbox
     if mb.kind == "maildir":
-        return MaildirMailbox(settings.path(mb.path), inbox=mb.inbox, processed=mb.processed,
-                              quarantine=mb.quarantine, sent=mb.sent)
-    raise ConfigError("mailbox.kind = \"imap\" is not available yet in this version: use \"maildir\"")
+        return MaildirMailbox(
+            settings.path(mb.path),
+            inbox=mb.inbox,
+            processed=mb.processed,
+            quarantine=mb.quarantine,
+            sent=mb.sent,
+        )
+    raise ConfigError('mailbox.kind = "imap" is not available yet in this version: use "maildir"')
 
 
 def build_transport(settings: Settings) -> Transport:
     if settings.smtp.kind == "file":
         return FileTransport(settings.path(settings.smtp.path))
-    raise ConfigError("smtp.kind = \"smtp\" is not available yet in this version: use \"file\"")
+    raise ConfigError('smtp.kind = "smtp" is not available yet in this version: use "file"')
 
 
 def identity(settings: Settings) -> Identity:
     a = settings.academie
     return Identity(
-        academie_name=a.name, dareic_name=a.dareic_name, dareic_address=a.dareic_address.lower(),
-        rector_address=a.rector_address.lower(), staff=frozenset(s.lower() for s in a.staff),
-        school_domain=a.school_domain, case_prefix=a.case_prefix, signatory_name=a.signatory_name,
-        signatory_title=a.signatory_title, trusted_authserv_id=settings.security.trusted_authserv_id,
+        academie_name=a.name,
+        dareic_name=a.dareic_name,
+        dareic_address=a.dareic_address.lower(),
+        rector_address=a.rector_address.lower(),
+        staff=frozenset(s.lower() for s in a.staff),
+        school_domain=a.school_domain,
+        case_prefix=a.case_prefix,
+        signatory_name=a.signatory_name,
+        signatory_title=a.signatory_title,
+        trusted_authserv_id=settings.security.trusted_authserv_id,
         timezone=ZoneInfo(a.timezone),
     )
 
@@ -48,8 +59,9 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
-def build_deps(settings: Settings, *, clock: Clock | None = None, with_mailbox: bool = True,
-               upgrade: bool = True) -> Deps:
+def build_deps(
+    settings: Settings, *, clock: Clock | None = None, with_mailbox: bool = True, upgrade: bool = True
+) -> Deps:
     """Everything wired from settings; the database schema is brought up to date first."""
     store = SqlStore(settings.database_url)
     if upgrade:

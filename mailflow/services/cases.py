@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mailflow.domain.case import Case, CaseEvent
-from mailflow.domain.message import Attachment
 from mailflow.domain.forms import FieldValue, values_to_json
+from mailflow.domain.message import Attachment
 from mailflow.domain.routing import route_request
 from mailflow.domain.states import CaseState, EventKind
 from mailflow.services.cause import Cause
@@ -29,13 +29,26 @@ def open_or_version(ctx: IngestContext, cause: Cause) -> tuple[Case, list[Planne
     if case is None:
         ref = tx.next_case_ref(deps.identity.case_prefix, local_today(deps).year)
         case = tx.add_case(
-            Case(ref=str(ref), opened_at=now, updated_at=now, school_address=msg.from_addr.lower(),
-                 thread_topic=f"Demande d'appariement {ref}")
+            Case(
+                ref=str(ref),
+                opened_at=now,
+                updated_at=now,
+                school_address=msg.from_addr.lower(),
+                thread_topic=f"Demande d'appariement {ref}",
+            )
         )
         assert case.id is not None
-        tx.add_event(CaseEvent(case_id=case.id, at=now, kind="case_opened", actor=cause.actor,
-                               target_state=CaseState.RECEIVED, inbound_id=cause.inbound_id,
-                               detail=f"formulaire {found.attachment_name}"))
+        tx.add_event(
+            CaseEvent(
+                case_id=case.id,
+                at=now,
+                kind="case_opened",
+                actor=cause.actor,
+                target_state=CaseState.RECEIVED,
+                inbound_id=cause.inbound_id,
+                detail=f"formulaire {found.attachment_name}",
+            )
+        )
     assert case.id is not None
     _record_form(ctx, case, values, attachment)
     if case.state not in _FORM_STATES:
@@ -51,7 +64,9 @@ def open_or_version(ctx: IngestContext, cause: Cause) -> tuple[Case, list[Planne
     return case, [Planned(event, reason)]
 
 
-def _record_form(ctx: IngestContext, case: Case, values: dict[str, FieldValue], attachment: Attachment) -> None:
+def _record_form(
+    ctx: IngestContext, case: Case, values: dict[str, FieldValue], attachment: Attachment
+) -> None:
     """Store the new form version and copy the fields the case is searched and routed by."""
     deps, tx = ctx.deps, ctx.tx
     assert case.id is not None

@@ -55,9 +55,13 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
         if form is not None:
             attachments.append(form)
     if effect.attach_partner_sheet and deps.partner_sheet:
-        attachments.append(Attachment(filename="fiche-partenaire.xlsx", content_type=XLSX, data=deps.partner_sheet))
+        attachments.append(
+            Attachment(filename="fiche-partenaire.xlsx", content_type=XLSX, data=deps.partner_sheet)
+        )
     if effect.template == "incomplete_school" and deps.request_form:
-        attachments.append(Attachment(filename="demande-appariement.xlsx", content_type=XLSX, data=deps.request_form))
+        attachments.append(
+            Attachment(filename="demande-appariement.xlsx", content_type=XLSX, data=deps.request_form)
+        )
     context = build_context(deps, case, effect.to, to[0], cause.extras, [a.filename for a in attachments])
     rendered = deps.renderer.render(effect.template, context)
     in_reply_to, references = _threading(tx, case, to[0], cause, effect.reply)
@@ -87,8 +91,11 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
         extra_headers=tuple(headers),
         attachments=tuple(attachments),
     )
-    tx.add_outbox(OutboxRecord(case_id=case.id, template=effect.template, party=effect.to, email=email,
-                               next_attempt_at=now))
+    tx.add_outbox(
+        OutboxRecord(
+            case_id=case.id, template=effect.template, party=effect.to, email=email, next_attempt_at=now
+        )
+    )
     return True
 
 

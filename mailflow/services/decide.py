@@ -17,6 +17,7 @@ from mailflow.services.ingest_context import IngestContext, Planned
 from mailflow.services.pipeline import CONTINUE, Outcome
 from mailflow.services.workflow import apply_event, note
 
+
 def step_decide(ctx: IngestContext) -> Outcome:
     """Decide the status of the message and the events it causes; nothing is written yet."""
     assert ctx.classification is not None
@@ -34,7 +35,9 @@ def step_decide(ctx: IngestContext) -> Outcome:
         else:
             ctx.status = InboundStatus.NOT_OURS
             if ctx.match and ctx.match.candidates:
-                ctx.reason = "à rattacher: " + ", ".join(f"case {c} score {s}" for c, s in ctx.match.candidates)
+                ctx.reason = "à rattacher: " + ", ".join(
+                    f"case {c} score {s}" for c, s in ctx.match.candidates
+                )
         return CONTINUE
     ctx.status = InboundStatus.CLAIMED
     allowed = [c for c in ctx.commands if is_allowed(c, ctx.role, ctx.authenticated)]
@@ -74,7 +77,11 @@ def plan_command(case: Case, command: Command) -> list[Planned]:
         case "accepte":
             return [Planned(EventKind.SCHOOL_ACCEPTED, detail)]
         case "autrepartenaire":
-            event = EventKind.PARTNER_REJECTED if case.state is CaseState.PARTNER_PROPOSED else EventKind.ASK_ANOTHER_PARTNER
+            event = (
+                EventKind.PARTNER_REJECTED
+                if case.state is CaseState.PARTNER_PROPOSED
+                else EventKind.ASK_ANOTHER_PARTNER
+            )
             return [Planned(event, detail)]
         case "relancer":
             return [Planned(EventKind.REMIND, detail)]
@@ -103,8 +110,8 @@ def _embassy_reply(ctx: IngestContext) -> list[Planned]:
     good = [(f, c) for f, c in ctx.partner_sheets if c.ok]
     if good and case.state in (CaseState.AT_EMBASSY, CaseState.PARTNER_PROPOSED):
         found, check = good[0]
-        ctx_partner = values_to_json(check.values)
-        plan = [Planned(EventKind.PARTNER_PROPOSED, f"fiche partenaire {found.attachment_name}", {"partner": ctx_partner})]
+        detail = f"fiche partenaire {found.attachment_name}"
+        plan = [Planned(EventKind.PARTNER_PROPOSED, detail, partner=values_to_json(check.values))]
         if ctx.deps.policy.auto_confirm_partner_sheet:
             plan.append(Planned(EventKind.PARTNER_CONFIRMED, "fiche partenaire complète"))
         return plan
@@ -114,7 +121,12 @@ def _embassy_reply(ctx: IngestContext) -> list[Planned]:
     if case.state is CaseState.EMBASSY_OPINION:
         opinion = read_opinion(ctx.visible)
         if opinion is not None:
-            return [Planned(EventKind.OPINION_FAVOURABLE if opinion else EventKind.OPINION_UNFAVOURABLE, "réponse de l'ambassade")]
+            return [
+                Planned(
+                    EventKind.OPINION_FAVOURABLE if opinion else EventKind.OPINION_UNFAVOURABLE,
+                    "réponse de l'ambassade",
+                )
+            ]
     return [Planned(EventKind.EMBASSY_REPLIED, "réponse de l'ambassade")]
 
 
@@ -127,8 +139,15 @@ def _school_reply(ctx: IngestContext) -> list[Planned]:
         if answer is True:
             return [Planned(EventKind.SCHOOL_ACCEPTED, f"« {first_line} »")]
         if answer is False:
-            follow = EventKind.ASK_ANOTHER_PARTNER if ctx.deps.policy.on_school_decline == "ask_again" else EventKind.CLOSE
-            return [Planned(EventKind.SCHOOL_DECLINED, f"« {first_line} »"), Planned(follow, "politique de la Dareic")]
+            follow = (
+                EventKind.ASK_ANOTHER_PARTNER
+                if ctx.deps.policy.on_school_decline == "ask_again"
+                else EventKind.CLOSE
+            )
+            return [
+                Planned(EventKind.SCHOOL_DECLINED, f"« {first_line} »"),
+                Planned(follow, "politique de la Dareic"),
+            ]
         return [Planned(EventKind.SCHOOL_REPLY_UNCLEAR, f"« {first_line} »")]
     if case.state is CaseState.CONVENTION and ctx.message and ctx.message.attachments:
         names = ", ".join(a.filename for a in ctx.message.attachments)
@@ -142,14 +161,14 @@ def step_apply(ctx: IngestContext) -> Outcome:
     assert msg is not None
     cause = Cause(actor=msg.from_addr or "unknown", inbound_id=ctx.record.id, message=msg)
     if ctx.requests and ctx.status is InboundStatus.CLAIMED:
-        ctx.case, planned = open_or_version(ctx, cause)
-        ctx.plan = planned + ctx.plan
+        ctx.case, form_events = open_or_version(ctx, cause)
+        ctx.plan = form_events + ctx.plan
     case = ctx.case
     if case is None:
         return CONTINUE
     for planned in ctx.plan:
-        if planned.extras.get("partner"):
-            case.partner = planned.extras["partner"]  # type: ignore[assignment]
+        if planned.partner is not None:
+            case.partner = planned.partner
         step_cause = Cause(cause.actor, cause.inbound_id, msg, planned.detail, dict(planned.extras))
         try:
             case = apply_event(ctx.deps, ctx.tx, case, planned.event, step_cause)
@@ -158,7 +177,13 @@ def step_apply(ctx: IngestContext) -> Outcome:
             case.review_reason = f"message non pris en compte dans l'état actuel : {planned.event.value}"
             case = ctx.tx.save_case(case)
     if ctx.note:
-        note(ctx.deps, ctx.tx, case, ctx.note, Cause(cause.actor, cause.inbound_id, msg, ctx.reason or msg.subject[:120]))
+        note(
+            ctx.deps,
+            ctx.tx,
+            case,
+            ctx.note,
+            Cause(cause.actor, cause.inbound_id, msg, ctx.reason or msg.subject[:120]),
+        )
         if ctx.note in ("message_received", "command_refused"):
             case.review_reason = "message à lire" if ctx.note == "message_received" else ctx.reason
             case = ctx.tx.save_case(case)

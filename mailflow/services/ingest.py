@@ -35,7 +35,7 @@ def step_dedupe(ctx: IngestContext) -> Outcome:
     if ctx.record.status is InboundStatus.DUPLICATE:
         ctx.status, ctx.reason = InboundStatus.DUPLICATE, ctx.record.reason or "duplicate Message-ID"
         return Stop("duplicate")
-    if msg.message_id and ctx.deps.signer.verify(msg.message_id) is not None:
+    if msg.message_id and ctx.deps.signer.is_ours(msg.message_id):
         ctx.status, ctx.reason = InboundStatus.IGNORED, "our own mail"
         return Stop("own mail")
     if msg.header(LOOP_HEADER):
@@ -61,7 +61,9 @@ def step_authenticate(ctx: IngestContext) -> Outcome:
         ctx.role = Role.RECTOR
     elif sender in ctx.deps.directory.addresses():
         ctx.role = Role.EMBASSY
-    ctx.authenticated = authenticated_by(msg.header_all("Authentication-Results"), ident.trusted_authserv_id, sender)
+    ctx.authenticated = authenticated_by(
+        msg.header_all("Authentication-Results"), ident.trusted_authserv_id, sender
+    )
     return CONTINUE
 
 

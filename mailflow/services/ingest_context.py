@@ -23,6 +23,7 @@ class Planned:
     event: EventKind
     detail: str = ""
     extras: dict[str, object] = field(default_factory=dict)
+    partner: dict[str, object] | None = None  # the partner school a returned fiche partenaire proposes
 
 
 @dataclass(slots=True)

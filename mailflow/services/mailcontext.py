@@ -11,8 +11,12 @@ from mailflow.domain.effects import Party
 from mailflow.domain.states import STATE_LABELS
 from mailflow.services.deps import Deps
 
-_NEXT_STEP = {"AT_EMBASSY": "embassy", "UNDER_REVIEW": "review", "EMBASSY_OPINION": "opinion",
-              "AWAITING_RECTOR": "rector"}
+_NEXT_STEP = {
+    "AT_EMBASSY": "embassy",
+    "UNDER_REVIEW": "review",
+    "EMBASSY_OPINION": "opinion",
+    "AWAITING_RECTOR": "rector",
+}
 
 
 def _text(value: object) -> str:
@@ -47,7 +51,9 @@ def partner_view(partner: dict[str, object] | None) -> dict[str, object] | None:
         "head_name": _text(partner.get("partner_head_name")),
         "email": _text(partner.get("partner_email")),
         "languages": _text(partner.get("partner_languages")),
-        "guarantees_checked": partner.get("guarantees_checked") if isinstance(partner.get("guarantees_checked"), bool) else None,
+        "guarantees_checked": partner.get("guarantees_checked")
+        if isinstance(partner.get("guarantees_checked"), bool)
+        else None,
         "remarks": _text(partner.get("remarks")),
     }
 
@@ -58,7 +64,9 @@ def case_view(case: Case) -> dict[str, object]:
     count = form.get("pupils_count")
     partner = case.partner
     if partner is None and form.get("existing_partner") is True:
-        partner = {k: form.get(k) for k in ("partner_name", "partner_city", "partner_email", "partner_head_name")}
+        partner = {
+            k: form.get(k) for k in ("partner_name", "partner_city", "partner_email", "partner_head_name")
+        }
         partner["partner_country"] = case.target_country
     return {
         "ref": case.ref,
@@ -89,11 +97,14 @@ def case_view(case: Case) -> dict[str, object]:
     }
 
 
-def build_context(deps: Deps, case: Case, party: Party, address: str, extras: dict[str, object],
-                  attachments: list[str]) -> dict[str, object]:
+def build_context(
+    deps: Deps, case: Case, party: Party, address: str, extras: dict[str, object], attachments: list[str]
+) -> dict[str, object]:
     ident = deps.identity
     today = deps.clock.now().astimezone(ident.timezone).date()
-    deliberation = extras.get("deliberation_on") or (case.deliberation_on.isoformat() if case.deliberation_on else None)
+    deliberation = extras.get("deliberation_on") or (
+        case.deliberation_on.isoformat() if case.deliberation_on else None
+    )
     authorised = None
     if deliberation:
         authorised = french_date(date.fromisoformat(str(deliberation)) + timedelta(days=15))
@@ -101,8 +112,11 @@ def build_context(deps: Deps, case: Case, party: Party, address: str, extras: di
     return {
         "case": case_view(case),
         "academie": {
-            "name": ident.academie_name, "dareic_name": ident.dareic_name, "dareic_address": ident.dareic_address,
-            "signatory_name": ident.signatory_name, "signatory_title": ident.signatory_title,
+            "name": ident.academie_name,
+            "dareic_name": ident.dareic_name,
+            "dareic_address": ident.dareic_address,
+            "signatory_name": ident.signatory_name,
+            "signatory_title": ident.signatory_title,
         },
         "recipient": {"party": party.value, "address": address, "language": language},
         "today": french_date(today),

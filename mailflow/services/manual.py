@@ -17,11 +17,13 @@ def ingest_raw(deps: Deps, raw: bytes) -> tuple[InboundStatus, str | None]:
         uid = tx.watermark(MANUAL_MAILBOX, 1) + 1
         tx.set_watermark(MANUAL_MAILBOX, 1, uid)
         mid = quick_message_id(raw)
-        record = InboundRecord(key=MailboxKey(MANUAL_MAILBOX, 1, uid), message_id=mid, fetched_at=deps.clock.now(),
-                               raw=raw)
+        record = InboundRecord(
+            key=MailboxKey(MANUAL_MAILBOX, 1, uid), message_id=mid, fetched_at=deps.clock.now(), raw=raw
+        )
         if mid and tx.inbound_by_message_id(MANUAL_MAILBOX, mid) is not None:
-            record = record.model_copy(update={"message_id": None, "status": InboundStatus.DUPLICATE,
-                                               "reason": "already ingested"})
+            record = record.model_copy(
+                update={"message_id": None, "status": InboundStatus.DUPLICATE, "reason": "already ingested"}
+            )
         inbound_id = tx.add_inbound(record)
     assert inbound_id is not None
     status = ingest_one(deps, inbound_id)

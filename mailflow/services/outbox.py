@@ -56,5 +56,5 @@ def _copy_to_sent(deps: Deps, email: OutboundEmail) -> None:
     try:
         assert deps.mailbox is not None
         deps.mailbox.append_sent(deps.serializer(email))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("sent_copy_failed", error=str(exc))

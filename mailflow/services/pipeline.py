@@ -45,14 +45,16 @@ class PipelineResult:
     steps_run: tuple[str, ...]
 
 
-def run_steps(steps: Sequence[Step[C]], ctx: C, on_step: Callable[[str, Outcome], None] | None = None) -> PipelineResult:
+def run_steps(
+    steps: Sequence[Step[C]], ctx: C, on_step: Callable[[str, Outcome], None] | None = None
+) -> PipelineResult:
     """Run steps in order until one stops or shunts; an exception in a step becomes a Shunt naming it."""
     ran: list[str] = []
     for step in steps:
         ran.append(step.name)
         try:
             outcome = step.run(ctx)
-        except Exception as exc:  # noqa: BLE001 - any failure quarantines the message, never loses it
+        except Exception as exc:
             outcome = Shunt(f"{step.name}: {type(exc).__name__}: {exc}")
         if on_step is not None:
             on_step(step.name, outcome)

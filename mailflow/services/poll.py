@@ -68,11 +68,18 @@ def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
     with deps.store.transaction() as tx:
         for fetched in messages:
             mid = quick_message_id(fetched.raw)
-            record = InboundRecord(key=fetched.key, message_id=mid, fetched_at=deps.clock.now(), raw=fetched.raw)
+            record = InboundRecord(
+                key=fetched.key, message_id=mid, fetched_at=deps.clock.now(), raw=fetched.raw
+            )
             previous = tx.inbound_by_message_id(mailbox.name, mid) if mid else None
             if previous is not None:
-                record = record.model_copy(update={"message_id": None, "status": InboundStatus.DUPLICATE,
-                                                   "reason": f"duplicate of inbound #{previous.id}"})
+                record = record.model_copy(
+                    update={
+                        "message_id": None,
+                        "status": InboundStatus.DUPLICATE,
+                        "reason": f"duplicate of inbound #{previous.id}",
+                    }
+                )
             inbound_id = tx.add_inbound(record)
             if inbound_id is not None:
                 stored.append(inbound_id)
@@ -88,20 +95,33 @@ def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
         with deps.store.transaction() as tx:
             record = tx.inbound(inbound_id)
             ctx = IngestContext(deps=deps, tx=tx, record=record)
-            result = run_steps(INGEST_STEPS, ctx, lambda name, outcome: bound.debug("step", step=name,
-                                                                                   outcome=type(outcome).__name__))
+            result = run_steps(
+                INGEST_STEPS,
+                ctx,
+                lambda name, outcome: bound.debug("step", step=name, outcome=type(outcome).__name__),
+            )
             if isinstance(result.outcome, Shunt):
                 raise _Quarantine(result.outcome.reason)
             kind = ctx.classification.kind.value if ctx.classification else None
             case_id = ctx.case.id if ctx.case and ctx.status is not InboundStatus.NOT_OURS else None
-            tx.update_inbound(inbound_id, status=ctx.status, kind=kind, reason=ctx.reason, case_id=case_id,
-                              drop_raw=ctx.status is InboundStatus.NOT_OURS)
-            bound.info("ingested", status=ctx.status.value, case=ctx.case.ref if ctx.case else None,
-                       message_id=record.message_id)
+            tx.update_inbound(
+                inbound_id,
+                status=ctx.status,
+                kind=kind,
+                reason=ctx.reason,
+                case_id=case_id,
+                drop_raw=ctx.status is InboundStatus.NOT_OURS,
+            )
+            bound.info(
+                "ingested",
+                status=ctx.status.value,
+                case=ctx.case.ref if ctx.case else None,
+                message_id=record.message_id,
+            )
             return ctx.status
     except _Quarantine as exc:
         reason = exc.reason
-    except Exception as exc:  # noqa: BLE001 - whatever failed, the message is kept and quarantined
+    except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
     with deps.store.transaction() as tx:
         tx.bump_inbound_attempts(inbound_id)

@@ -38,15 +38,32 @@ def case_timeline(deps: Deps, ref: str) -> dict[str, object] | None:
         if case is None or case.id is None:
             return None
         events = [
-            {"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
-             "from": e.source_state.value if e.source_state else None,
-             "to": e.target_state.value if e.target_state else None, "detail": e.detail,
-             "inbound_id": e.inbound_id}
+            {
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+                "actor": e.actor,
+                "from": e.source_state.value if e.source_state else None,
+                "to": e.target_state.value if e.target_state else None,
+                "detail": e.detail,
+                "inbound_id": e.inbound_id,
+            }
             for e in tx.events(case.id)
         ]
         mails = [
-            {"at": r.email.date.isoformat(), "template": r.template, "to": list(r.email.to_addrs),
-             "subject": r.email.subject, "status": r.status.value, "message_id": r.email.message_id}
+            {
+                "at": r.email.date.isoformat(),
+                "template": r.template,
+                "to": list(r.email.to_addrs),
+                "subject": r.email.subject,
+                "status": r.status.value,
+                "message_id": r.email.message_id,
+            }
             for r in tx.outbox(case.id)
         ]
-        return {**case_summary(case), "form": case.form, "partner": case.partner, "events": events, "mails": mails}
+        return {
+            **case_summary(case),
+            "form": case.form,
+            "partner": case.partner,
+            "events": events,
+            "mails": mails,
+        }

@@ -32,13 +32,20 @@ def run_due_reminders(deps: Deps, today: date) -> int:
                 continue
             first = [r for r in tx.outbox(case.id) if r.party == reminder.party]
             extras: dict[str, object] = {
-                "reminder": {"sequence": reminder.sequence + 1,
-                             "first_sent_on": french_date(first[-1].email.date.date()) if first else None},
+                "reminder": {
+                    "sequence": reminder.sequence + 1,
+                    "first_sent_on": french_date(first[-1].email.date.date()) if first else None,
+                },
                 "reminder_sequence": reminder.sequence + 1,
             }
             try:
-                apply_event(deps, tx, case, EventKind.REMIND, Cause("system", detail=f"relance n° {reminder.sequence + 1}",
-                                                                   extras=extras))
+                apply_event(
+                    deps,
+                    tx,
+                    case,
+                    EventKind.REMIND,
+                    Cause("system", detail=f"relance n° {reminder.sequence + 1}", extras=extras),
+                )
                 sent += 1
             except IllegalTransition:
                 log.info("reminder_obsolete", case=case.ref, state=case.state.value)

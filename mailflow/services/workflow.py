@@ -28,8 +28,14 @@ def apply_event(deps: Deps, tx: Tx, case: Case, event: EventKind, cause: Cause) 
     assert case.id is not None
     tx.add_event(
         CaseEvent(
-            case_id=case.id, at=now, kind=event.value, actor=cause.actor, source_state=decision.source,
-            target_state=decision.target, inbound_id=cause.inbound_id, detail=cause.detail,
+            case_id=case.id,
+            at=now,
+            kind=event.value,
+            actor=cause.actor,
+            source_state=decision.source,
+            target_state=decision.target,
+            inbound_id=cause.inbound_id,
+            detail=cause.detail,
         )
     )
     for effect in decision.effects:
@@ -38,12 +44,17 @@ def apply_event(deps: Deps, tx: Tx, case: Case, event: EventKind, cause: Cause) 
             case.waiting_for = None
             case.due_on = None
         elif isinstance(effect, ScheduleReminder):
-            schedule_reminder(deps, tx, case, effect, sequence=int(str(cause.extras.get("reminder_sequence", 0))))
+            schedule_reminder(
+                deps, tx, case, effect, sequence=int(str(cause.extras.get("reminder_sequence", 0)))
+            )
         elif isinstance(effect, FlagForReview):
             case.review_reason = effect.reason + (f" ({cause.detail})" if cause.detail else "")
         elif isinstance(effect, SendEmail):
-            if not enqueue_mail(deps, tx, case, effect, cause):
-                case.review_reason = f"courriel « {effect.template} » non envoyé : destinataire inconnu ou limite atteinte"
+            queued = enqueue_mail(deps, tx, case, effect, cause)
+            if not queued:
+                case.review_reason = (
+                    f"courriel « {effect.template} » non envoyé : destinataire inconnu ou limite atteinte"
+                )
     return tx.save_case(case)
 
 
@@ -64,6 +75,12 @@ def note(deps: Deps, tx: Tx, case: Case, kind: str, cause: Cause) -> None:
     """A timeline line that changes nothing (auto-reply seen, message attached, staff note)."""
     assert case.id is not None
     tx.add_event(
-        CaseEvent(case_id=case.id, at=deps.clock.now(), kind=kind, actor=cause.actor, inbound_id=cause.inbound_id,
-                  detail=cause.detail)
+        CaseEvent(
+            case_id=case.id,
+            at=deps.clock.now(),
+            kind=kind,
+            actor=cause.actor,
+            inbound_id=cause.inbound_id,
+            detail=cause.detail,
+        )
     )

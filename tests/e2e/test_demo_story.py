@@ -16,8 +16,14 @@ pytestmark = pytest.mark.e2e
 
 
 def _mailflow(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mailflow.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+    return subprocess.run(
+        [sys.executable, "-m", "mailflow.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +50,13 @@ def test_case_timeline_lists_each_step_when_asked_as_json(story):
     data = json.loads(_mailflow("--config", str(config), "case", ref, "--json", cwd=story).stdout)
     kinds = [e["kind"] for e in data["events"]]
     assert kinds[:2] == ["case_opened", "forward_to_embassy"]
-    for kind in ("autoreply_received", "partner_proposed", "partner_confirmed", "school_accepted", "rector_validated"):
+    for kind in (
+        "autoreply_received",
+        "partner_proposed",
+        "partner_confirmed",
+        "school_accepted",
+        "rector_validated",
+    ):
         assert kind in kinds
     assert data["state"] == "VALIDATED" and all(m["status"] == "sent" for m in data["mails"])
 

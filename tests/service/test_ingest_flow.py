@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from email.message import EmailMessage
 
+import pytest
+
 from mailflow.adapters.formbuild import build_partner_sheet, build_request_form, fill_form
 from mailflow.domain.case import InboundStatus, OutboxStatus
 from mailflow.domain.states import CaseState
@@ -53,7 +55,10 @@ def test_valid_request_opens_case_and_forwards_when_form_is_complete(deps):
     assert [e.to_addrs for e in sent] == [(mails.SCHOOL,), ("partnerschaften@km-bw.example",)]
     ack, request = sent
     assert "[APP-2026-0001]" in ack.subject and ack.in_reply_to  # answers the school's own mail
-    assert {a.filename for a in request.attachments} == {"Demande appariement Kléber.xlsx", "fiche-partenaire.xlsx"}
+    assert {a.filename for a in request.attachments} == {
+        "Demande appariement Kléber.xlsx",
+        "fiche-partenaire.xlsx",
+    }
     assert dict(ack.extra_headers)["Auto-Submitted"] == "auto-replied"
     assert dict(ack.extra_headers)["X-Auto-Response-Suppress"] == "OOF, AutoReply"
     assert "X-Auto-Response-Suppress" not in dict(request.extra_headers)  # we want embassies' absences
@@ -63,8 +68,12 @@ def test_valid_request_opens_case_and_forwards_when_form_is_complete(deps):
 
 def test_incomplete_form_gets_every_problem_when_fields_are_invalid(deps):
     today = local_today(deps)
-    _cycle(deps, mails.incomplete_request(fill_form(build_request_form(), mails.incomplete_values(today)),
-                                          deps.clock.now(), DAREIC))
+    _cycle(
+        deps,
+        mails.incomplete_request(
+            fill_form(build_request_form(), mails.incomplete_values(today)), deps.clock.now(), DAREIC
+        ),
+    )
     case = _case(deps)
     assert case.state is CaseState.INCOMPLETE
     reply = deps.transport.sent[0]
@@ -85,7 +94,9 @@ def test_corrected_form_in_thread_moves_case_forward_when_school_fixes_it(deps):
     msg["Subject"], msg["Message-ID"] = f"RE: {incomplete.subject}", "<fix-1@ac-strasbourg.fr>"
     msg["In-Reply-To"] = incomplete.message_id
     msg.set_content("Voici le formulaire corrigé.")
-    msg.add_attachment(fill_form(build_request_form(), mails.request_values(today)), *mails.XLSX, filename="v2.xlsx")
+    msg.add_attachment(
+        fill_form(build_request_form(), mails.request_values(today)), *mails.XLSX, filename="v2.xlsx"
+    )
     _cycle(deps, bytes(msg))
     case = _case(deps)
     assert case.state is CaseState.AT_EMBASSY and case.form_version == 2
@@ -129,7 +140,9 @@ def test_rector_command_is_ignored_when_message_is_not_authenticated(deps):
     _cycle(deps, mails.embassy_partner(_last(deps, "embassy_request"), sheet, deps.clock.now()))
     _cycle(deps, mails.school_accepts(_last(deps, "partner_proposal_school"), deps.clock.now()))
     raw = mails.rector_validates(_last(deps, "rector_request"), deps.clock.now())
-    forged = raw.replace(b"Authentication-Results: mx.ac-strasbourg.fr", b"Authentication-Results: evil.example")
+    forged = raw.replace(
+        b"Authentication-Results: mx.ac-strasbourg.fr", b"Authentication-Results: evil.example"
+    )
     _cycle(deps, forged)
     case = _case(deps)
     assert case.state is CaseState.AWAITING_RECTOR and "commande ignorée" in (case.review_reason or "")
@@ -159,11 +172,13 @@ def test_broken_message_is_quarantined_when_a_step_fails(deps):
 def test_interrupted_poll_is_finished_when_crash_came_before_move(deps):
     deps.mailbox.deliver(_request(deps))
     original = deps.mailbox.move_to_processed
-    deps.mailbox.move_to_processed = lambda key: (_ for _ in ()).throw(OSError("crash before MOVE"))
-    try:
+
+    def crash(key):
+        raise OSError("crash before MOVE")
+
+    deps.mailbox.move_to_processed = crash
+    with pytest.raises(OSError):
         poll_once(deps)
-    except OSError:
-        pass
     deps.mailbox.move_to_processed = original
     assert len(deps.mailbox.inbox) == 1
     poll_once(deps)

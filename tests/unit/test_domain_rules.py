@@ -98,9 +98,13 @@ def test_authentication_counts_only_trusted_server_when_headers_disagree():
     trusted = "mx.ac-strasbourg.fr"
     ok = [f"{trusted}; dkim=pass header.d=ac-strasbourg.fr"]
     assert authenticated_by(ok, trusted, "cabinet@ac-strasbourg.fr")
-    assert not authenticated_by(["evil.example; dkim=pass header.d=ac-strasbourg.fr"], trusted, "cabinet@ac-strasbourg.fr")
+    assert not authenticated_by(
+        ["evil.example; dkim=pass header.d=ac-strasbourg.fr"], trusted, "cabinet@ac-strasbourg.fr"
+    )
     assert not authenticated_by([f"{trusted}; dkim=fail"], trusted, "cabinet@ac-strasbourg.fr")
-    assert not authenticated_by([f"{trusted}; dkim=pass header.d=evil.example"], trusted, "cabinet@ac-strasbourg.fr")
+    assert not authenticated_by(
+        [f"{trusted}; dkim=pass header.d=evil.example"], trusted, "cabinet@ac-strasbourg.fr"
+    )
     assert authenticated_by([f"{trusted}; dkim=none; dmarc=pass"], trusted, "cabinet@ac-strasbourg.fr")
 
 
@@ -116,10 +120,12 @@ def test_threading_attaches_only_confident_and_unambiguous_when_scored():
 
 
 def test_directory_routes_to_land_when_region_matches_and_to_embassy_otherwise():
-    d = Directory(contacts=(
-        Contact(country="DE", address="scac@de.example"),
-        Contact(country="DE", address="bw@de.example", regions=("Bade-Wurtemberg", "Freiburg")),
-    ))
+    d = Directory(
+        contacts=(
+            Contact(country="DE", address="scac@de.example"),
+            Contact(country="DE", address="bw@de.example", regions=("Bade-Wurtemberg", "Freiburg")),
+        )
+    )
     assert d.route("DE", "bade-wurtemberg (Fribourg)").address == "bw@de.example"
     assert d.route("DE", "Berlin").address == "scac@de.example"
     assert d.route("DE").address == "scac@de.example"
@@ -130,7 +136,18 @@ def test_route_request_follows_policy_when_partner_known_or_not():
     p = Policy()
     assert route_request({"existing_partner": False}, p, True) == (EventKind.FORWARD_TO_EMBASSY, "")
     assert route_request({"existing_partner": True}, p, True)[0] is EventKind.ASK_EMBASSY_OPINION
-    assert route_request({"existing_partner": True}, Policy(ask_embassy_opinion=False), False)[0] is EventKind.ASK_RECTOR
+    assert (
+        route_request({"existing_partner": True}, Policy(ask_embassy_opinion=False), False)[0]
+        is EventKind.ASK_RECTOR
+    )
     event, reason = route_request({"existing_partner": False}, p, False)
     assert event is EventKind.NEEDS_REVIEW and "contact" in reason
     assert route_request({}, Policy(auto_forward=False), True)[0] is EventKind.NEEDS_REVIEW
+
+
+def test_is_ours_recognises_our_ids_without_case_when_signed():
+    signer = MessageIdSigner(b"k", "ac-strasbourg.fr")
+    digest_id = signer.make(None, "digest1")
+    assert signer.is_ours(digest_id) and signer.verify(digest_id) is None
+    assert not signer.is_ours(digest_id.replace("digest1", "digest2"))
+    assert not signer.is_ours("<abc@ac-strasbourg.fr>")

@@ -61,8 +61,13 @@ def test_every_state_is_reachable_from_received_when_following_the_table():
 
 def test_happy_path_reaches_validated_when_school_accepts_and_rector_validates():
     state = CaseState.RECEIVED
-    for event in (EventKind.FORWARD_TO_EMBASSY, EventKind.PARTNER_PROPOSED, EventKind.PARTNER_CONFIRMED,
-                  EventKind.SCHOOL_ACCEPTED, EventKind.RECTOR_VALIDATED):
+    for event in (
+        EventKind.FORWARD_TO_EMBASSY,
+        EventKind.PARTNER_PROPOSED,
+        EventKind.PARTNER_CONFIRMED,
+        EventKind.SCHOOL_ACCEPTED,
+        EventKind.RECTOR_VALIDATED,
+    ):
         state = transition(state, event).target
     assert state is CaseState.VALIDATED
 
@@ -83,20 +88,30 @@ def test_physical_mobility_ends_authorised_when_ca_deliberation_recorded():
 def test_forwarding_acknowledges_school_and_attaches_form_when_request_is_first_valid():
     effects = transition(CaseState.RECEIVED, EventKind.FORWARD_TO_EMBASSY).effects
     mails = [e for e in effects if isinstance(e, SendEmail)]
-    assert [(m.template, m.to) for m in mails] == [("ack_school", Party.SCHOOL), ("embassy_request", Party.EMBASSY)]
+    assert [(m.template, m.to) for m in mails] == [
+        ("ack_school", Party.SCHOOL),
+        ("embassy_request", Party.EMBASSY),
+    ]
     assert mails[1].attach_form and mails[1].attach_partner_sheet
     assert ScheduleReminder(party=Party.EMBASSY) in effects
 
 
 def test_forwarding_from_review_does_not_acknowledge_twice_when_staff_forwards():
-    templates = [e.template for e in transition(CaseState.UNDER_REVIEW, EventKind.FORWARD_TO_EMBASSY).effects
-                 if isinstance(e, SendEmail)]
+    templates = [
+        e.template
+        for e in transition(CaseState.UNDER_REVIEW, EventKind.FORWARD_TO_EMBASSY).effects
+        if isinstance(e, SendEmail)
+    ]
     assert templates == ["embassy_request"]
 
 
 def test_every_waiting_state_schedules_a_reminder_when_entered():
     for row in TRANSITIONS:
-        if row.target is not row.source and is_waiting(row.target) and row.target is not CaseState.UNDER_REVIEW:
+        if (
+            row.target is not row.source
+            and is_waiting(row.target)
+            and row.target is not CaseState.UNDER_REVIEW
+        ):
             has_schedule = any(isinstance(e, ScheduleReminder) for e in row.effects)
             assert has_schedule, f"{row.source} -> {row.target} on {row.event} sets no reminder"
 

@@ -1,0 +1,183 @@
+"""MailTx: the Tx methods for mail: IMAP watermarks, inbound messages and the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.exc import IntegrityError
+
+from mailflow.adapters.db import tables as t
+from mailflow.adapters.db.rows import (
+    inbound_from_row,
+    inbound_values,
+    lowered,
+    outbox_from_row,
+    outbox_values,
+)
+from mailflow.adapters.db.tx_base import TxBase
+from mailflow.domain.case import InboundRecord, InboundStatus, OutboxRecord, OutboxStatus
+from mailflow.domain.ids import MailboxKey
+from mailflow.domain.message import Attachment
+
+# Inbound messages mailflow acted on, which must leave the inbox (processed or quarantine folder).
+TO_MOVE = (InboundStatus.CLAIMED, InboundStatus.IGNORED, InboundStatus.QUARANTINED, InboundStatus.DUPLICATE)
+
+
+class MailTx(TxBase):
+    """Watermarks, inbound and outbox methods of SqlTx."""
+
+    # --- inbound mail and watermarks ---
+
+    def watermark(self, mailbox: str, uidvalidity: int) -> int:
+        w = t.watermarks.c
+        last = self.conn.execute(
+            select(w.last_uid).where(w.mailbox == mailbox, w.uidvalidity == uidvalidity)
+        ).scalar_one_or_none()
+        return int(last or 0)
+
+    def set_watermark(self, mailbox: str, uidvalidity: int, uid: int) -> None:
+        stmt = self._insert(t.watermarks).values(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=uid)
+        stmt = stmt.on_conflict_do_update(index_elements=["mailbox", "uidvalidity"], set_={"last_uid": uid})
+        self.conn.execute(stmt)
+
+    def add_inbound(self, record: InboundRecord) -> int | None:
+        values = inbound_values(record)
+        try:
+            # A savepoint: a failed INSERT must not abort the caller's PostgreSQL transaction.
+            with self.conn.begin_nested():
+                return self._add(t.inbound, values)
+        except IntegrityError:
+            if self._inbound_key_exists(record.key):
+                return None
+            raise  # the same Message-ID in this mailbox: the caller should have stored it as a duplicate
+
+    def _inbound_key_exists(self, key: MailboxKey) -> bool:
+        c = t.inbound.c
+        found = self.conn.execute(
+            select(c.id).where(c.mailbox == key.mailbox, c.uidvalidity == key.uidvalidity, c.uid == key.uid)
+        ).first()
+        return found is not None
+
+    def inbound(self, inbound_id: int) -> InboundRecord:
+        row = self.conn.execute(select(t.inbound).where(t.inbound.c.id == inbound_id)).first()
+        if row is None:
+            raise KeyError(f"no inbound message {inbound_id}")
+        return inbound_from_row(row)
+
+    def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None:
+        c = t.inbound.c
+        row = self.conn.execute(
+            select(t.inbound).where(c.mailbox == mailbox, c.message_id == message_id)
+        ).first()
+        return None if row is None else inbound_from_row(row)
+
+    def update_inbound(
+        self,
+        inbound_id: int,
+        *,
+        status: InboundStatus,
+        kind: str | None = None,
+        reason: str = "",
+        case_id: int | None = None,
+        drop_raw: bool = False,
+    ) -> None:
+        """Record what the pipeline decided; ``kind`` and ``case_id`` left as None keep their value."""
+        values: dict[str, object] = {"status": status.value, "reason": reason}
+        if kind is not None:
+            values["kind"] = kind
+        if case_id is not None:
+            values["case_id"] = case_id
+        if drop_raw:
+            values["raw"] = None
+        self._update(t.inbound, inbound_id, **values)
+
+    def mark_moved(self, inbound_id: int) -> None:
+        self._update(t.inbound, inbound_id, moved=True)
+
+    def bump_inbound_attempts(self, inbound_id: int) -> int:
+        c = t.inbound.c
+        stmt = (
+            update(t.inbound).where(c.id == inbound_id).values(attempts=c.attempts + 1).returning(c.attempts)
+        )
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def inbound_with_status(self, mailbox: str, status: InboundStatus) -> list[int]:
+        c = t.inbound.c
+        stmt = select(c.id).where(c.mailbox == mailbox, c.status == status.value).order_by(c.id)
+        return [int(i) for i in self.conn.execute(stmt).scalars()]
+
+    def inbound_unmoved(self, mailbox: str) -> list[InboundRecord]:
+        c = t.inbound.c
+        stmt = (
+            select(t.inbound)
+            .where(c.mailbox == mailbox, c.status.in_([s.value for s in TO_MOVE]), c.moved.is_(False))
+            .order_by(c.id)
+        )
+        return [inbound_from_row(row) for row in self.conn.execute(stmt)]
+
+    # --- outbox ---
+
+    def add_outbox(self, record: OutboxRecord) -> int:
+        outbox_id = self._add(t.outbox, outbox_values(record))
+        for position, att in enumerate(record.email.attachments):
+            self._add(
+                t.outbox_attachments,
+                {
+                    "outbox_id": outbox_id,
+                    "position": position,
+                    "filename": att.filename,
+                    "content_type": att.content_type,
+                    "data": att.data,
+                },
+            )
+        return outbox_id
+
+    def outbox_due(self, now: datetime, limit: int) -> list[OutboxRecord]:
+        o = t.outbox.c
+        stmt = (
+            select(t.outbox)
+            .where(o.status == OutboxStatus.PENDING.value, o.next_attempt_at <= now)
+            .order_by(o.next_attempt_at, o.id)
+            .limit(limit)
+        )
+        return self._outbox_records(self.conn.execute(stmt).all())
+
+    def outbox(self, case_id: int | None = None) -> list[OutboxRecord]:
+        stmt = select(t.outbox).order_by(t.outbox.c.id)
+        if case_id is not None:
+            stmt = stmt.where(t.outbox.c.case_id == case_id)
+        return self._outbox_records(self.conn.execute(stmt).all())
+
+    def _outbox_records(self, rows: Sequence[Row[Any]]) -> list[OutboxRecord]:
+        a = t.outbox_attachments.c
+        by_outbox: dict[int, list[Attachment]] = {}
+        if rows:
+            ids = [row.id for row in rows]
+            stmt = select(t.outbox_attachments).where(a.outbox_id.in_(ids)).order_by(a.outbox_id, a.position)
+            for att in self.conn.execute(stmt):
+                by_outbox.setdefault(att.outbox_id, []).append(
+                    Attachment(filename=att.filename, content_type=att.content_type, data=att.data)
+                )
+        return [outbox_from_row(row, by_outbox.get(row.id, [])) for row in rows]
+
+    def mark_sent(self, outbox_id: int, at: datetime) -> None:
+        self._outbox_attempt(outbox_id, status=OutboxStatus.SENT.value, sent_at=at, last_error="")
+
+    def mark_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
+        self._outbox_attempt(outbox_id, next_attempt_at=next_attempt_at, last_error=error)
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        self._outbox_attempt(outbox_id, status=OutboxStatus.FAILED.value, last_error=error)
+
+    def _outbox_attempt(self, outbox_id: int, **values: object) -> None:
+        """Every outcome of a send counts one attempt."""
+        self._update(t.outbox, outbox_id, attempts=t.outbox.c.attempts + 1, **values)
+
+    def auto_mails_since(self, case_id: int, to_addr: str, since: datetime) -> int:
+        o = t.outbox.c
+        stmt = select(o.to_addrs).where(o.case_id == case_id, o.date >= since)
+        wanted = to_addr.strip().lower()
+        return sum(1 for (to_addrs,) in self.conn.execute(stmt) if wanted in lowered(to_addrs))
