@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailflow.domain.case import Case, CaseEvent
-from mailflow.domain.forms import FieldValue, values_to_json
+from mailflow.domain.forms import FieldValue, Problem, values_to_json
 from mailflow.domain.message import Attachment
 from mailflow.domain.routing import route_request
 from mailflow.domain.states import CaseState, EventKind
@@ -56,12 +56,17 @@ def open_or_version(ctx: IngestContext, cause: Cause) -> tuple[Case, list[Planne
         return tx.save_case(case), []
     case = tx.save_case(case)
     if not check.ok:
-        problems = [{"label": p.label, "message": p.message} for p in check.problems]
+        problems = [{"label": p.label, "message": problem_detail(p)} for p in check.problems]
         for name, why in ctx.unreadable:
             problems.append({"label": name, "message": why})
         return case, [Planned(EventKind.FORM_INVALID, f"{len(problems)} problème(s)", {"problems": problems})]
     event, reason = route_request(values, deps.policy, case.embassy_address is not None)
     return case, [Planned(event, reason)]
+
+
+def problem_detail(problem: Problem) -> str:
+    """The problem without its « label » prefix: the mail prints the label beside it already."""
+    return problem.message.removeprefix(f"« {problem.label} » : ")
 
 
 def _record_form(

@@ -80,6 +80,9 @@ def test_incomplete_form_gets_every_problem_when_fields_are_invalid(deps):
     assert reply.to_addrs == (mails.SECOND_SCHOOL,)
     for label in ("Code UAI", "Code postal", "Professeur référent", "Nombre d'élèves", "Période envisagée"):
         assert label in reply.text, label
+    assert "« Code UAI (ex-RNE) » :" not in reply.text  # the label is printed once, beside its problem
+    assert "- Code UAI (ex-RNE) : « 0740003A » n'est pas un code UAI valide" in reply.text
+    assert "- Professeur référent : ce champ est obligatoire." in reply.text
     assert any(a.filename == "demande-appariement.xlsx" for a in reply.attachments)
 
 
