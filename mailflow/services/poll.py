@@ -73,13 +73,7 @@ def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
             )
             previous = tx.inbound_by_message_id(mailbox.name, mid) if mid else None
             if previous is not None:
-                record = record.model_copy(
-                    update={
-                        "message_id": None,
-                        "status": InboundStatus.DUPLICATE,
-                        "reason": f"duplicate of inbound #{previous.id}",
-                    }
-                )
+                record = record.model_copy(update={"message_id": None, **_seen_before(previous)})
             inbound_id = tx.add_inbound(record)
             if inbound_id is not None:
                 stored.append(inbound_id)
@@ -88,12 +82,29 @@ def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
     return stored
 
 
+def _seen_before(previous: InboundRecord) -> dict[str, object]:
+    """A message seen again (a second copy, or the folder renumbered after a UIDVALIDITY change).
+
+    What was not ours stays not ours and untouched in the inbox; anything else is a duplicate, moved
+    out of the inbox like the first copy.
+    """
+    if previous.status is InboundStatus.NOT_OURS:
+        return {
+            "status": InboundStatus.NOT_OURS,
+            "raw": None,
+            "reason": f"already examined as inbound #{previous.id}",
+        }
+    return {"status": InboundStatus.DUPLICATE, "reason": f"duplicate of inbound #{previous.id}"}
+
+
 def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
     """Run the ingest steps on one stored message in one transaction; quarantine it if a step fails."""
     bound = log.bind(inbound_id=inbound_id)
     try:
         with deps.store.transaction() as tx:
             record = tx.inbound(inbound_id)
+            if record.status is InboundStatus.NOT_OURS:
+                return record.status  # already decided when it was fetched (seen before)
             ctx = IngestContext(deps=deps, tx=tx, record=record)
             result = run_steps(
                 INGEST_STEPS,

@@ -211,3 +211,23 @@ def test_outbox_retries_transient_and_fails_permanent_when_server_refuses(deps):
     assert statuses == [OutboxStatus.PENDING, OutboxStatus.FAILED]
     deps.clock.advance(timedelta(minutes=2))
     assert drain_once(deps).sent == 1
+
+
+def test_uidvalidity_change_reprocesses_nothing_and_leaves_foreign_mail_when_folder_renumbered(deps):
+    deps.mailbox.deliver(mails.newsletter(deps.clock.now(), DAREIC))
+    _cycle(deps, _request(deps))
+    assert len(deps.mailbox.inbox) == 1  # the newsletter stays
+    # The server renumbers the folder: everything still there gets new UIDs under a new UIDVALIDITY,
+    # and a copy of the already-handled request reappears.
+    leftover = list(deps.mailbox.inbox.values())
+    deps.mailbox.inbox.clear()
+    deps.mailbox.validity += 1
+    deps.mailbox.next_uid = 1
+    for raw in leftover:
+        deps.mailbox.deliver(raw)
+    deps.mailbox.deliver(deps.mailbox.processed[0])
+    report = poll_once(deps)
+    assert report.statuses == {"not_ours": 1, "duplicate": 1}
+    assert len(deps.mailbox.inbox) == 1 and b"List-Id" in next(iter(deps.mailbox.inbox.values()))
+    with deps.store.transaction() as tx:
+        assert len(tx.cases()) == 1 and len(tx.outbox()) == 2
