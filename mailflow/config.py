@@ -102,6 +102,7 @@ class PolicySettings(_Section):
     auto_confirm_partner_sheet: bool = True
     on_school_decline: Literal["ask_again", "close"] = "ask_again"
     max_auto_mails_per_day: int = 5
+    max_form_attempts: int = 3
 
 
 class PathsSettings(_Section):
@@ -148,6 +149,7 @@ class Settings(_Section):
             },
             max_reminders=r.max_reminders,
             max_auto_mails_per_day=p.max_auto_mails_per_day,
+            max_form_attempts=p.max_form_attempts,
         )
 
     def secret_bytes(self) -> bytes:

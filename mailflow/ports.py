@@ -134,8 +134,8 @@ class Tx(Protocol):
         ...
 
     def cases(self, state: CaseState | None = None) -> list[Case]: ...
-    def open_case_for(self, uai: str, country: str) -> Case | None:
-        """The open case of a school for a country (a re-sent form is a new version of it)."""
+    def open_case_for(self, uai: str, country: str, opened_since: datetime | None = None) -> Case | None:
+        """The open case of a school for a country, opened since a date (a re-sent form is a new version of it)."""
         ...
 
     def case_for_message_id(self, message_id: str) -> int | None:

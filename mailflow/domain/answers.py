@@ -15,7 +15,7 @@ _NO = re.compile(
 )
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, accents removed, apostrophes unified."""
     text = text.replace("’", "'").replace("`", "'").strip().lower()
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
@@ -35,7 +35,7 @@ def read_yes_no(visible_text: str) -> bool | None:
     lines = _first_lines(visible_text)
     if not lines:
         return None
-    first = _fold(lines[0])
+    first = fold(lines[0])
     first = re.sub(r"^(bonjour|madame|monsieur|mesdames|messieurs)[^,.!]*[,.!]\s*", "", first)
     yes = bool(_YES.match(first)) or "nous acceptons" in first
     no = bool(_NO.match(first)) or "nous declinons" in first or "ne souhaitons pas" in first
@@ -48,7 +48,7 @@ def read_yes_no(visible_text: str) -> bool | None:
 
 def read_opinion(visible_text: str) -> bool | None:
     """The embassy's opinion on a known partner: favourable (True), unfavourable (False), or unclear."""
-    text = _fold(" ".join(_first_lines(visible_text, 6)))
+    text = fold(" ".join(_first_lines(visible_text, 6)))
     unfavourable = bool(re.search(r"\b(avis )?defavorable\b|\bunfavou?rable\b|\bnegative opinion\b", text))
     favourable = bool(re.search(r"\b(avis )?favorable\b|\bfavou?rable\b|\bpositive opinion\b", text))
     if unfavourable:
@@ -60,7 +60,7 @@ def read_opinion(visible_text: str) -> bool | None:
 
 def mentions_no_partner(visible_text: str) -> bool:
     """The embassy says it found no partner ("aucun partenaire", "pas trouvé d'établissement")."""
-    text = _fold(visible_text[:2000])
+    text = fold(visible_text[:2000])
     return bool(
         re.search(
             r"aucun (etablissement )?partenaire|pas (pu )?trouve d'etablissement|pas de partenaire|"

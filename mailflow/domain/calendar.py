@@ -63,3 +63,8 @@ def french_date(day: date, weekday: bool = False) -> str:
     number = "1er" if day.day == 1 else str(day.day)
     text = f"{number} {_MONTHS[day.month - 1]} {day.year}"
     return f"{_DAYS[day.weekday()]} {text}" if weekday else text
+
+
+def school_year_start(day: date) -> date:
+    """1 September of the school year ``day`` belongs to (a re-sent form merges within one school year)."""
+    return date(day.year if day.month >= 9 else day.year - 1, 9, 1)

@@ -186,17 +186,22 @@ def _bounce(msg: InboundMessage) -> Classification | None:
 
 
 _RETURNED_MARKER = re.compile(
-    r"^(?:[ \t]*-{2,}.*(?:original|returned|copy|header|below|unsent|forwarded|message).*"
-    r"|[ \t]*(?:received|return-path|message-id|x-original-to|delivered-to):.*"
-    r"|.*\boriginal message (?:follows|headers)\b.*)$",
-    re.IGNORECASE | re.MULTILINE,
+    r"^(?:[ \t]*-{2,}[^\n]*?(?:original|returned|copy|header|below|unsent|forwarded|message)"
+    r"|[ \t]*(?:received|return-path|message-id|x-original-to|delivered-to):"
+    r"|[^\n]*?\boriginal message (?:follows|headers)\b)",
+    re.IGNORECASE,
 )
+_HEAD_LIMIT = 20_000
 
 
 def _bounce_text_head(text: str) -> str:
-    """The NDR's own explanation: the text before the returned message begins."""
-    m = _RETURNED_MARKER.search(text)
-    return text[: m.start()] if m else text[:5000]
+    """The NDR's own explanation: the text before the returned message begins (bounded in size)."""
+    offset = 0
+    for line in text[:_HEAD_LIMIT].splitlines(keepends=True):
+        if len(line) <= 300 and _RETURNED_MARKER.match(line):
+            return text[:offset]
+        offset += len(line)
+    return text[:_HEAD_LIMIT]
 
 
 def _recipients_in_text(msg: InboundMessage, head: str) -> list[str]:

@@ -21,3 +21,4 @@ class Policy(BaseModel):
     )
     max_reminders: int = 3  # after that, the case is escalated in the digest
     max_auto_mails_per_day: int = 5  # per counterpart and case (loop protection)
+    max_form_attempts: int = 3  # invalid forms answered automatically; past that, staff takes over

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailflow.domain.answers import read_opinion, read_yes_no
+from mailflow.domain.answers import fold, read_opinion, read_yes_no
 from mailflow.domain.case import Case, InboundStatus
 from mailflow.domain.classify import MailKind
 from mailflow.domain.commands import Command, Role, is_allowed
@@ -30,8 +30,8 @@ def step_decide(ctx: IngestContext) -> Outcome:
             ctx.note = f"{kind.value}_received"
         return CONTINUE
     if ctx.case is None:
-        if ctx.requests:
-            ctx.status, ctx.new_case = InboundStatus.CLAIMED, True
+        if ctx.requests or _unreadable_request(ctx):
+            ctx.status, ctx.form_received = InboundStatus.CLAIMED, True
         else:
             ctx.status = InboundStatus.NOT_OURS
             if ctx.match and ctx.match.candidates:
@@ -48,8 +48,9 @@ def step_decide(ctx: IngestContext) -> Outcome:
     if ctx.commands:
         ctx.note = "command_refused"
         ctx.reason = "commande ignorée : expéditeur non autorisé ou message non authentifié"
-    if ctx.requests:
-        return CONTINUE  # a new form version for this case: handled in apply
+    if ctx.requests or _unreadable_request(ctx):
+        ctx.form_received = True  # a new form version for this case: handled in apply
+        return CONTINUE
     if ctx.role is Role.EMBASSY:
         ctx.plan.extend(_embassy_reply(ctx))
     elif ctx.role is Role.SCHOOL:
@@ -57,6 +58,15 @@ def step_decide(ctx: IngestContext) -> Outcome:
     if not ctx.plan and ctx.note is None:
         ctx.note = "message_received"
     return CONTINUE
+
+
+def _unreadable_request(ctx: IngestContext) -> bool:
+    """A request whose form could not be read (scanned PDF, encrypted file...): answered, never ignored."""
+    if not ctx.unreadable or ctx.message is None:
+        return False
+    names = " ".join(name for name, _ in ctx.unreadable)
+    text = fold(f"{ctx.message.subject} {names} {ctx.visible[:1000]}")
+    return "appariement" in text or "formulaire" in text
 
 
 def plan_command(case: Case, command: Command) -> list[Planned]:
@@ -160,7 +170,7 @@ def step_apply(ctx: IngestContext) -> Outcome:
     msg = ctx.message
     assert msg is not None
     cause = Cause(actor=msg.from_addr or "unknown", inbound_id=ctx.record.id, message=msg)
-    if ctx.requests and ctx.status is InboundStatus.CLAIMED:
+    if ctx.form_received and ctx.status is InboundStatus.CLAIMED:
         ctx.case, form_events = open_or_version(ctx, cause)
         ctx.plan = form_events + ctx.plan
     case = ctx.case

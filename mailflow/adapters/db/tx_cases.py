@@ -76,18 +76,16 @@ class CaseTx(TxBase):
             stmt = stmt.where(t.cases.c.state == state.value)
         return [case_from_row(row) for row in self.conn.execute(stmt)]
 
-    def open_case_for(self, uai: str, country: str) -> Case | None:
+    def open_case_for(self, uai: str, country: str, opened_since: datetime | None = None) -> Case | None:
         c = t.cases.c
-        stmt = (
-            select(t.cases)
-            .where(
-                c.school_uai == uai,
-                c.target_country == country,
-                c.state.not_in([s.value for s in FINISHED_STATES]),
-            )
-            .order_by(c.opened_at.desc(), c.id.desc())
-            .limit(1)
-        )
+        conditions = [
+            c.school_uai == uai,
+            c.target_country == country,
+            c.state.not_in([s.value for s in FINISHED_STATES]),
+        ]
+        if opened_since is not None:
+            conditions.append(c.opened_at >= opened_since)
+        stmt = select(t.cases).where(*conditions).order_by(c.opened_at.desc(), c.id.desc()).limit(1)
         row = self.conn.execute(stmt).first()
         return None if row is None else case_from_row(row)
 
