@@ -197,6 +197,29 @@ def forms_build(ctx: click.Context, directory: str | None) -> None:
         console.print(f"wrote {path}")
 
 
+@forms.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def forms_check(file: str, as_json: bool) -> None:
+    """Read a filled form file: its fields and its problems (exit 1 when it has problems)."""
+    from mailflow.services.formcheck import check_file
+
+    result = check_file(Path(file))
+    problems = result["problems"]
+    assert isinstance(problems, list)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        fields = result["fields"]
+        assert isinstance(fields, dict)
+        console.print(f"form: {result['form_id'] or 'not recognised'}")
+        for key, value in fields.items():
+            console.print(f"  {key:26} {value}")
+        for p in problems:
+            console.print(f"[red]✘[/red] {p['message']}")
+    sys.exit(1 if problems else 0)
+
+
 @main.group()
 def db() -> None:
     """Database operations."""
