@@ -220,6 +220,33 @@ def forms_check(file: str, as_json: bool) -> None:
     sys.exit(1 if problems else 0)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """What the daemon did last, the backlog, pending and failed outgoing mail, recent errors."""
+    from mailflow.runtime.show import print_status
+    from mailflow.services.status import status_report
+
+    report = status_report(_deps(ctx))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_status(console, report)
+
+
+@main.command("check-config")
+@click.pass_context
+def check_config_cmd(ctx: click.Context) -> None:
+    """Load the configuration, render every template, connect to the database, IMAP and SMTP."""
+    from mailflow.runtime.checks import check_config
+
+    findings = check_config(_settings(ctx))
+    for f in findings:
+        console.print(f"{'[green]✔[/green]' if f.ok else '[red]✘[/red]'} {f.what}: {f.detail}")
+    sys.exit(0 if all(f.ok for f in findings) else 1)
+
+
 @main.group()
 def db() -> None:
     """Database operations."""

@@ -44,7 +44,8 @@ def serialize(email: OutboundEmail) -> bytes:
     date = email.date if email.date.tzinfo else email.date.replace(tzinfo=UTC)
     msg["Date"] = format_datetime(date)
     msg["From"] = _address(email.from_addr, email.from_name)
-    msg["To"] = [_address(a) for a in email.to_addrs]
+    if email.to_addrs:
+        msg["To"] = [_address(a) for a in email.to_addrs]
     if email.cc_addrs:
         msg["Cc"] = [_address(a) for a in email.cc_addrs]
     msg["Subject"] = clean(email.subject).strip()

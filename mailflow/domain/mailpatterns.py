@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # Reply/forward prefixes and tags a subject may carry before the phrase that matters.
-_LEAD = r"^\s*(?:(?:re|r[ée]f?|aw|sv|vs|fw|fwd|tr|wg|rv|odp)\s*:\s*|\[[^\]]{0,40}\]\s*)*[\[(]?\s*"
+_LEAD = r"^\s*(?:(?:re|r[ée]f|aw|sv|vs|fw|fwd|tr|wg|rv|odp)\s*:\s*|\[[^\]]{0,40}\]\s*)*[\[(]?\s*"
 
 AUTOREPLY_PHRASES = (
     # French

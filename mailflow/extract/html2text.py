@@ -16,7 +16,6 @@ _BLOCK = frozenset(
 )  # fmt: skip
 _CELL = frozenset({"td", "th"})
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr", "param"})
-_MAX_DEPTH = 200
 
 
 class _TextBuilder(HTMLParser):
@@ -27,13 +26,12 @@ class _TextBuilder(HTMLParser):
         self.skip_depth = 0
         self.pre_depth = 0
         self.quote_depth = 0
-        self.stack: list[str] = []
 
     # --- helpers ---
     def _break(self, blank: bool = False) -> None:
         line = "".join(self.current).rstrip()
         self.current = []
-        prefix = "> " * self.quote_depth
+        prefix = "> " * min(self.quote_depth, 10)
         if line.strip():
             self.lines.append(prefix + (line if self.pre_depth else line.lstrip(" ")))
         if blank and self.lines and self.lines[-1].strip("> "):
@@ -47,13 +45,11 @@ class _TextBuilder(HTMLParser):
             return
         if self.skip_depth:
             return
-        if tag not in _VOID and len(self.stack) < _MAX_DEPTH:
-            self.stack.append(tag)
         if tag == "br":
             self._break()
         elif tag == "hr":
             self._break()
-            self.lines.append("> " * self.quote_depth + "-" * 20)
+            self.lines.append("> " * min(self.quote_depth, 10) + "-" * 20)
         elif tag in _BLOCK:
             self._break(blank=tag in {"p", "blockquote", "h1", "h2", "h3", "table", "ul", "ol"})
             if tag == "blockquote":

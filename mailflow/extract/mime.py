@@ -74,11 +74,12 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = 25_000_000) -> Inbo
         text = "\n\n".join(html_to_text(h) for h in walk.html)
     if not text.strip() and walk.other_text:
         text = "\n".join(walk.other_text)
+    sender = (_addresses(msg, "from") or [("", "")])[0]
     return InboundMessage(
         message_id=_first_id(_first(headers, "message-id")),
         subject=one_line(_first(headers, "subject") or ""),
-        from_addr=(_addresses(msg, "from") or [("", "")])[0][1],
-        from_name=(_addresses(msg, "from") or [("", "")])[0][0],
+        from_addr=sender[1],
+        from_name=sender[0],
         to_addrs=tuple(a for _, a in _addresses(msg, "to")),
         cc_addrs=tuple(a for _, a in _addresses(msg, "cc")),
         date=_date(_first(headers, "date")),

@@ -1,4 +1,5 @@
-"""`mailflow run`: wait for mail, ingest it, drain the outbox; reminders on a schedule; stop cleanly on SIGTERM."""
+"""`mailflow run`: wait for mail (IMAP IDLE or a Maildir watch), ingest it, drain the outbox; reminders on
+APScheduler; survive server outages with backoff; stop cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,58 +12,114 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from rich.console import Console
 
 from mailflow.config import Settings
+from mailflow.domain.errors import ConfigError, TransportError
 from mailflow.runtime.wiring import build_deps
+from mailflow.services.deps import Deps
 from mailflow.services.outbox import drain_once
 from mailflow.services.poll import poll_once
 from mailflow.services.reminders import run_due_reminders
+from mailflow.services.status import record
 from mailflow.services.workflow import local_today
 
 log = structlog.get_logger("mailflow.daemon")
+MAX_BACKOFF = 300.0
+WAIT_SLICE = 1.0  # a stop request is honoured within this many seconds, even in the middle of IDLE
 
 
-def run_daemon(settings: Settings, console: Console, max_cycles: int | None = None) -> None:
-    """The loop: poll, drain, then wait for a change in the mailbox (or the poll interval)."""
-    deps = build_deps(settings)
-    assert deps.mailbox is not None
-    stop = threading.Event()
-    work_lock = threading.Lock()  # the scheduler's jobs and the loop never touch the store at once
+class Daemon:
+    """One loop, one mailbox connection; the scheduler's jobs take the same lock as the loop."""
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
+    def __init__(self, settings: Settings, deps: Deps | None = None) -> None:
+        self.settings = settings
+        self.deps = deps or build_deps(settings)
+        assert self.deps.mailbox is not None
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.failures = 0
+
+    def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
         log.info("stopping", signal=signum)
-        stop.set()
+        self.stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    def reminders_job() -> None:
-        with work_lock:
-            run_due_reminders(deps, local_today(deps))
-            drain_once(deps)
-
-    scheduler = BackgroundScheduler(timezone=str(deps.identity.timezone))
-    scheduler.add_job(reminders_job, "cron", hour="8-18", minute=0, id="reminders")
-    scheduler.start()
-    console.print(
-        f"mailflow is watching {settings.mailbox.kind}:{settings.mailbox.inbox} (Ctrl-C or SIGTERM to stop)"
-    )
-    cycles = 0
-    try:
-        while not stop.is_set():
-            with work_lock:
-                report = poll_once(deps)
+    def cycle(self) -> None:
+        """Poll, then drain; a server outage is recorded and retried with backoff."""
+        deps = self.deps
+        try:
+            with self.lock:
+                report = poll_once(deps, should_stop=self.stop.is_set)
+                record(deps, "poll", {"fetched": report.fetched, **report.statuses})
                 drained = drain_once(deps)
+                record(
+                    deps,
+                    "drain",
+                    {"sent": drained.sent, "retried": drained.retried, "failed": drained.failed},
+                )
+            self.failures = 0
             if report.fetched or drained.sent:
                 log.info("cycle", fetched=report.fetched, statuses=report.statuses, sent=drained.sent)
-            cycles += 1
-            if max_cycles is not None and cycles >= max_cycles:
-                break
-            # Wake at once on new mail; the interval is only the fallback (and lets SIGTERM end the wait).
-            deadline = float(settings.mailbox.poll_seconds)
-            while deadline > 0 and not stop.is_set():
-                if deps.mailbox.wait_for_change(min(1.0, deadline)):
+        except TransportError as exc:
+            self.failures += 1
+            record(deps, "error", {"message": str(exc)[:500], "kind": type(exc).__name__})
+            delay = min(MAX_BACKOFF, 2.0 ** min(self.failures, 8))
+            log.warning("server_unavailable", error=str(exc), retry_in=delay)
+            self.stop.wait(delay)
+
+    def reminders_job(self) -> None:
+        with self.lock:
+            run_due_reminders(self.deps, local_today(self.deps))
+            drain_once(self.deps)
+
+    def wait_for_mail(self) -> None:
+        """Wake at once on new mail; the poll interval is only the fallback (and lets SIGTERM end the wait)."""
+        assert self.deps.mailbox is not None
+        remaining = float(self.settings.mailbox.poll_seconds)
+        while remaining > 0 and not self.stop.is_set():
+            step = min(WAIT_SLICE, remaining)
+            try:
+                if self.deps.mailbox.wait_for_change(step):
+                    return
+            except TransportError as exc:
+                log.warning("wait_failed", error=str(exc))
+                return
+            remaining -= step
+
+    def run(self, max_cycles: int | None = None) -> None:
+        scheduler = BackgroundScheduler(timezone=str(self.deps.identity.timezone))
+        scheduler.add_job(
+            self.reminders_job, "cron", day_of_week="mon-fri", hour="8-18", minute=0, id="reminders"
+        )
+        scheduler.start()
+        cycles = 0
+        try:
+            while not self.stop.is_set():
+                self.cycle()
+                cycles += 1
+                if max_cycles is not None and cycles >= max_cycles:
                     break
-                deadline -= 1.0
-    finally:
-        scheduler.shutdown(wait=True)
-        deps.mailbox.close()
-        console.print("mailflow stopped")
+                if not self.stop.is_set():
+                    self.wait_for_mail()
+        finally:
+            scheduler.shutdown(wait=True)
+            assert self.deps.mailbox is not None
+            self.deps.mailbox.close()
+
+
+def run_daemon(settings: Settings, console: Console) -> None:
+    try:
+        daemon = Daemon(settings)
+    except ConfigError as exc:
+        console.print(f"[red]configuration problem:[/red] {exc}")
+        raise SystemExit(2) from exc
+    signal.signal(signal.SIGTERM, daemon.request_stop)
+    signal.signal(signal.SIGINT, daemon.request_stop)
+    where = settings.mailbox.host if settings.mailbox.kind == "imap" else settings.path(settings.mailbox.path)
+    console.print(
+        f"mailflow is watching {settings.mailbox.kind}:{where}/{settings.mailbox.inbox} "
+        "(SIGTERM or Ctrl-C to stop)"
+    )
+    try:
+        daemon.run()
+    except ConfigError as exc:
+        console.print(f"[red]configuration problem:[/red] {exc}")
+        raise SystemExit(2) from exc
+    console.print("mailflow stopped")

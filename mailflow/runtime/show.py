@@ -62,3 +62,23 @@ def print_timeline(console: Console, data: Mapping[str, object]) -> None:
     assert isinstance(mails, list)
     for m in mails:
         console.print(f"  ✉ {_local(m['at'])} {m['status']:7} → {', '.join(m['to'])} : {m['subject']}")
+
+
+def print_status(console: Console, report: Mapping[str, object]) -> None:
+    def when(value: object) -> str:
+        return _local(value) if value else "never"
+
+    console.print(f"last poll   : {when(report['last_poll'])}  {report.get('last_poll_result') or ''}")
+    console.print(f"last drain  : {when(report['last_drain'])}")
+    console.print(f"backlog     : {report['backlog']} message(s) stored, not yet processed")
+    console.print(
+        f"outbox      : {report['outbox_pending']} pending, {report['outbox_failed']} failed, "
+        f"{report['outbox_sent']} sent"
+    )
+    error = report.get("last_error")
+    if isinstance(error, dict):
+        console.print(f"[yellow]last error  : {when(error.get('at'))} {error.get('message')}[/yellow]")
+    for item in report.get("recent_quarantine") or []:  # type: ignore[attr-defined]
+        console.print(f"[red]quarantined[/red] #{item['id']} from {item['from']}: {item['reason']}")
+    for item in report.get("recent_failed_mail") or []:  # type: ignore[attr-defined]
+        console.print(f"[red]not delivered[/red] to {', '.join(item['to'])}: {item['error']}")

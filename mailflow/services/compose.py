@@ -62,7 +62,10 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
         attachments.append(
             Attachment(filename="demande-appariement.xlsx", content_type=XLSX, data=deps.request_form)
         )
-    context = build_context(deps, case, effect.to, to[0], cause.extras, [a.filename for a in attachments])
+    today = now.astimezone(deps.identity.timezone).date()
+    context = build_context(
+        deps.identity, today, case, effect.to, to[0], cause.extras, [a.filename for a in attachments]
+    )
     rendered = deps.renderer.render(effect.template, context)
     in_reply_to, references = _threading(tx, case, to[0], cause, effect.reply)
     ref = CaseRef.parse(case.ref)

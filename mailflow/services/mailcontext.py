@@ -9,7 +9,7 @@ from mailflow.domain.case import Case
 from mailflow.domain.countries import french_name
 from mailflow.domain.effects import Party
 from mailflow.domain.states import STATE_LABELS
-from mailflow.services.deps import Deps
+from mailflow.services.deps import Identity
 
 _NEXT_STEP = {
     "AT_EMBASSY": "embassy",
@@ -98,10 +98,15 @@ def case_view(case: Case) -> dict[str, object]:
 
 
 def build_context(
-    deps: Deps, case: Case, party: Party, address: str, extras: dict[str, object], attachments: list[str]
+    ident: Identity,
+    today: date,
+    case: Case,
+    party: Party,
+    address: str,
+    extras: dict[str, object],
+    attachments: list[str],
 ) -> dict[str, object]:
-    ident = deps.identity
-    today = deps.clock.now().astimezone(ident.timezone).date()
+    """The renderer's context for one mail about ``case`` to ``party`` (see templates/mail)."""
     deliberation = extras.get("deliberation_on") or (
         case.deliberation_on.isoformat() if case.deliberation_on else None
     )

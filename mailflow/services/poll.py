@@ -7,6 +7,7 @@ finished by the next poll (inbound rows not yet moved).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -39,8 +40,12 @@ class _Quarantine(Exception):
         self.reason = reason
 
 
-def poll_once(deps: Deps, batch: int = 100) -> PollReport:
-    """One pass over the inbox: finish interrupted work, then fetch, ingest and move new mail."""
+def poll_once(deps: Deps, batch: int = 100, should_stop: Callable[[], bool] = lambda: False) -> PollReport:
+    """One pass over the inbox: finish interrupted work, then fetch, ingest and move new mail.
+
+    ``should_stop`` is asked between messages: a stopping daemon finishes the message in hand only
+    (what was fetched but not ingested is stored and resumed by the next start).
+    """
     mailbox = deps.mailbox
     assert mailbox is not None, "poll needs a mailbox"
     report = PollReport()
@@ -51,10 +56,12 @@ def poll_once(deps: Deps, batch: int = 100) -> PollReport:
             break
         report.fetched += len(fetched)
         for inbound_id in fetched:
+            if should_stop():
+                return report
             status = ingest_one(deps, inbound_id)
             report.count(status)
             _move(deps, mailbox, inbound_id)
-        if len(fetched) < batch:
+        if len(fetched) < batch or should_stop():
             break
     return report
 

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
+
 from mailflow.adapters.filesend import FileTransport
 from mailflow.adapters.mime_out import serialize
 from mailflow.domain.errors import PermanentError
@@ -127,3 +129,20 @@ def test_plain_text_mail_is_not_multipart_when_there_is_no_html_nor_attachment()
     parsed = message_from_bytes(serialize(_email(html=None, attachments=())), policy=policy.default)
     assert parsed.get_content_type() == "text/plain"
     assert parsed.get_content().replace("\r\n", "\n") == "Bonjour,\n\nVoici la proposition.\n"
+
+
+def test_address_with_injected_header_is_refused_when_serialised() -> None:
+    with pytest.raises(ValueError):
+        serialize(_email(to_addrs=("ecole@ac-strasbourg.fr\r\nBcc: victim@evil.example",)))
+
+
+def test_transports_match_the_ports_when_typed(tmp_path: Path) -> None:
+    from mailflow.adapters.maildir import MaildirMailbox
+    from mailflow.ports import Mailbox, MailSerializer, Transport
+
+    transport: Transport = FileTransport(tmp_path / "out")
+    mailbox: Mailbox = MaildirMailbox(tmp_path / "box")
+    serializer: MailSerializer = serialize
+    assert mailbox.name == "INBOX"
+    assert transport.send([]) == []
+    assert serializer(_email()).startswith(b"Message-ID: <APP-2026-0042.")

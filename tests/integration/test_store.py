@@ -108,10 +108,10 @@ def add_case(store: SqlStore, ref: str = "APP-2026-0001", **changes: object) -> 
 def test_upgrade_creates_every_table_when_database_is_empty(store: SqlStore, db_url: str) -> None:
     as_port: Store = store  # SqlStore satisfies the port (checked by mypy)
     assert as_port.transaction is not None
-    assert store.current_revision() == "0001"
+    assert store.current_revision() == "0002"
     assert set(inspect(store.engine).get_table_names()) == set(metadata.tables) | {"alembic_version"}
     store.upgrade()  # a second run is a no-op
-    assert store.current_revision() == "0001"
+    assert store.current_revision() == "0002"
     if db_url.startswith("sqlite"):
         assert Path(store.url.database or "").is_file()
 
@@ -495,3 +495,14 @@ def test_naive_datetime_is_refused_when_stored(store: SqlStore) -> None:
     case = add_case(store)
     with pytest.raises(Exception, match="naive datetime"), store.transaction() as tx:
         tx.add_event(CaseEvent(case_id=case.id or 0, at=datetime(2026, 1, 1), kind="x", actor="system"))
+
+
+def test_status_heartbeat_is_overwritten_when_set_twice(store: SqlStore) -> None:
+    first = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    with store.transaction() as tx:
+        tx.set_status("poll", {"fetched": 1}, first)
+        tx.set_status("poll", {"fetched": 3}, first + timedelta(minutes=1))
+    with store.transaction() as tx:
+        value, at = tx.statuses()["poll"]
+        assert value == {"fetched": 3} and at == first + timedelta(minutes=1)
+        assert tx.count_by_status("outbox") == {}

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, make_url,
 from mailflow.adapters.db import tables as t
 from mailflow.adapters.db.tx_cases import FINISHED_STATES, CaseTx
 from mailflow.adapters.db.tx_mail import TO_MOVE, MailTx
+from mailflow.adapters.db.tx_status import StatusTx
 
 __all__ = ["FINISHED_STATES", "MIGRATIONS", "SQLITE_BUSY_TIMEOUT_MS", "TO_MOVE", "SqlStore", "SqlTx"]
 
@@ -93,7 +94,7 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqlTx(MailTx, CaseTx):
+class SqlTx(MailTx, CaseTx, StatusTx):
     """One transaction: implements every method of the Tx port over an open connection."""
 
     def count(self, table: str) -> int:

@@ -224,3 +224,11 @@ case_counters = Table(
     Column("year", Integer, primary_key=True),
     Column("last_number", Integer, nullable=False),
 )
+
+daemon_status = Table(
+    "daemon_status",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
