@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEBS   := dovecot-imapd postgresql
 APT_STAMP := $(VENV)/.debs
 
-.PHONY: demo test lint typecheck imports unit forms-check clean install debs
+.PHONY: demo test bench lint typecheck imports clean install debs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,8 @@ demo: $(STAMP)
 	$(VENV)/bin/mailflow demo --dir demo-output
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mailflow tests
-	$(VENV)/bin/ruff format --check mailflow tests
+	$(VENV)/bin/ruff check mailflow tests benchmarks
+	$(VENV)/bin/ruff format --check mailflow tests benchmarks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy mailflow
@@ -48,3 +48,6 @@ test: $(STAMP) debs lint typecheck imports
 
 clean:
 	rm -rf $(VENV) demo-output var .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP) debs
+	$(PY) -m benchmarks.latency --count 60 --write benchmarks/RESULTS.md

@@ -19,6 +19,11 @@ from mailflow.ports import Clock, Mailbox, Transport
 from mailflow.services.deps import Deps, Identity
 
 
+def _ca(settings: Settings, ca_file: str | None) -> str | None:
+    """A CA bundle path from the configuration, relative to the configuration file's folder."""
+    return str(settings.path(ca_file)) if ca_file else None
+
+
 def build_mailbox(settings: Settings) -> Mailbox:
     mb = settings.mailbox
     if mb.kind == "maildir":
@@ -29,13 +34,41 @@ def build_mailbox(settings: Settings) -> Mailbox:
             quarantine=mb.quarantine,
             sent=mb.sent,
         )
-    raise ConfigError('mailbox.kind = "imap" is not available yet in this version: use "maildir"')
+    from mailflow.adapters.imap import ImapMailbox  # imported here: the embedded set-up needs no IMAP library
+
+    if not mb.password:
+        raise ConfigError('mailbox.kind is "imap" but MAILFLOW_MAILBOX_PASSWORD is not set')
+    return ImapMailbox(
+        mb.host,
+        mb.port,
+        mb.username,
+        mb.password,
+        security=mb.security,
+        ca_file=_ca(settings, mb.ca_file),
+        inbox=mb.inbox,
+        processed=mb.processed,
+        quarantine=mb.quarantine,
+        sent=mb.sent,
+        idle=mb.idle,
+    )
 
 
 def build_transport(settings: Settings) -> Transport:
     if settings.smtp.kind == "file":
         return FileTransport(settings.path(settings.smtp.path))
-    raise ConfigError('smtp.kind = "smtp" is not available yet in this version: use "file"')
+    from mailflow.adapters.smtp import SmtpTransport
+
+    smtp = settings.smtp
+    if smtp.username and not smtp.password:
+        raise ConfigError("smtp.username is set but MAILFLOW_SMTP_PASSWORD is not")
+    return SmtpTransport(
+        smtp.host,
+        smtp.port,
+        security=smtp.security,
+        username=smtp.username,
+        password=smtp.password,
+        ca_file=_ca(settings, smtp.ca_file),
+    )
 
 
 def identity(settings: Settings) -> Identity:

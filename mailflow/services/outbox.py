@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import structlog
 
+from mailflow.domain.case import OutboxRecord
 from mailflow.domain.errors import PermanentError
 from mailflow.domain.message import OutboundEmail
+from mailflow.ports import Tx
 from mailflow.services.deps import Deps
 
 log = structlog.get_logger("mailflow.outbox")
@@ -41,6 +43,7 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
                     report.sent += 1
                 elif isinstance(error, PermanentError) or now - record.email.date > GIVE_UP_AFTER:
                     tx.mark_failed(record.id, str(error))
+                    _flag_case(tx, record, str(error))
                     report.failed += 1
                 else:
                     delay = BACKOFF[min(record.attempts, len(BACKOFF) - 1)]
@@ -49,6 +52,15 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
             if error is None and deps.mailbox is not None:
                 _copy_to_sent(deps, record.email)
             log.info("outbox", message_id=record.email.message_id, ok=error is None, error=str(error or ""))
+
+
+def _flag_case(tx: Tx, record: OutboxRecord, error: str) -> None:
+    """A mail that cannot be delivered blocks its case: show it to staff with the server's answer."""
+    if record.case_id is None:
+        return
+    case = tx.case(record.case_id)
+    case.review_reason = f"courriel non remis à {', '.join(record.email.to_addrs)} : {error[:200]}"
+    tx.save_case(case)
 
 
 def _copy_to_sent(deps: Deps, email: OutboundEmail) -> None:

@@ -209,6 +209,7 @@ def test_outbox_retries_transient_and_fails_permanent_when_server_refuses(deps):
     with deps.store.transaction() as tx:
         statuses = [r.status for r in tx.outbox()]
     assert statuses == [OutboxStatus.PENDING, OutboxStatus.FAILED]
+    assert "courriel non remis à partnerschaften@km-bw.example : 550" in _case(deps).review_reason
     deps.clock.advance(timedelta(minutes=2))
     assert drain_once(deps).sent == 1
 
