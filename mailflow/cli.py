@@ -149,22 +149,51 @@ def cases(ctx: click.Context, state: str | None, as_json: bool) -> None:
         print_cases(console, rows)
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("ref")
+@click.argument("action", required=False)
+@click.argument("args", nargs=-1)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def case(ctx: click.Context, ref: str, as_json: bool) -> None:
-    """One case's timeline."""
+def case(ctx: click.Context, ref: str, action: str | None, args: tuple[str, ...], as_json: bool) -> None:
+    """One case's timeline; with ACTION, a staff action (valider, refuser MOTIF, note TEXTE, transmettre...)."""
+    import getpass
+
     from mailflow.runtime.show import print_timeline
+    from mailflow.services.manual_actions import case_action
     from mailflow.services.queries import case_timeline
 
-    data = case_timeline(_deps(ctx, with_mailbox=False), ref)
+    deps = _deps(ctx)
+    if action:
+        result = case_action(deps, ref, action, " ".join(args), getpass.getuser())
+        console.print(
+            f"{'[green]✔[/green]' if result.ok else '[red]✘[/red]'} {result.line}: {result.message}"
+        )
+        if result.ok:
+            from mailflow.services.outbox import drain_once
+
+            drain_once(deps)
+        sys.exit(0 if result.ok else 1)
+    data = case_timeline(deps, ref)
     if data is None:
         raise click.ClickException(f"no case {ref}")
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         print_timeline(console, data)
+
+
+@main.command()
+@click.argument("message")
+@click.argument("ref")
+@click.pass_context
+def attach(ctx: click.Context, message: str, ref: str) -> None:
+    """Attach a message "à rattacher" (its number #12 or its Message-ID) to case REF."""
+    from mailflow.services.manual_actions import attach as attach_message
+
+    result = attach_message(_deps(ctx), message, ref)
+    console.print(f"{'[green]✔[/green]' if result.ok else '[red]✘[/red]'} {result.message}")
+    sys.exit(0 if result.ok else 1)
 
 
 @main.command()

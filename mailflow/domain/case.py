@@ -70,6 +70,7 @@ class InboundStatus(StrEnum):
     CLAIMED = "claimed"  # ours: attached to a case (or opened one); moved to the processed folder
     IGNORED = "ignored"  # ours but machine-made (auto-reply, bounce about our mail): recorded, moved
     NOT_OURS = "not_ours"  # left untouched in the inbox; remembered so it is not re-examined
+    UNMATCHED = "unmatched"  # "à rattacher": points at a case without proof; raw kept, left in the inbox
     DUPLICATE = "duplicate"  # same Message-ID as a message already handled
     QUARANTINED = "quarantined"  # a step raised: kept raw with its reason, moved to quarantine
 

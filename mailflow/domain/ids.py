@@ -98,3 +98,37 @@ class MessageIdSigner:
         if m["ref"].startswith("MF-"):
             return None
         return CaseRef.parse(m["ref"])
+
+
+class ThreadIndexer:
+    """A stable Outlook Thread-Index per case, readable back to the case (MAIL.md §2.5).
+
+    Outlook threads by the first 22 bytes (1 reserved, 5 of FILETIME, 16 of GUID) and appends 5 bytes
+    per reply. Our GUID carries the case's year and number plus an HMAC, so an Outlook reply whose
+    References were dropped still names its case, and a forged one does not.
+    """
+
+    def __init__(self, secret: bytes, prefix: str) -> None:
+        self._secret = secret
+        self._prefix = prefix.upper()
+
+    def _guid(self, year: int, number: int) -> bytes:
+        head = b"MF" + year.to_bytes(2, "big") + number.to_bytes(4, "big")
+        mac = hmac.new(self._secret, b"thread-index:" + self._prefix.encode() + head, hashlib.sha256).digest()
+        return head + mac[:8]
+
+    def make(self, ref: CaseRef, opened_at_filetime: int) -> str:
+        head = b"\x01" + opened_at_filetime.to_bytes(8, "big")[1:6]
+        return base64.b64encode(head + self._guid(ref.year, ref.number)).decode()
+
+    def read(self, value: str) -> CaseRef | None:
+        try:
+            raw = base64.b64decode("".join(value.split()), validate=True)
+        except (ValueError, TypeError):
+            return None
+        if len(raw) < 22 or raw[6:8] != b"MF":
+            return None
+        year, number = int.from_bytes(raw[8:10], "big"), int.from_bytes(raw[10:14], "big")
+        if not hmac.compare_digest(raw[6:22], self._guid(year, number)):
+            return None
+        return CaseRef(self._prefix, year, number)

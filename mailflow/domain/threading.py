@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 # the sender is a party of the case (MAIL.md §2.6: a reference typed by a stranger is not enough).
 SIGNED_ID = 100
 KNOWN_ID = 80
+THREAD_INDEX = 50  # Outlook's Thread-Index naming the case (signed): strong, not proof of who writes
 SUBJECT_REF = 40
 BODY_REF = 25
 PARTY_SENDER = 30
@@ -25,6 +26,7 @@ class Candidate:
     case_id: int
     signed_id: bool = False
     known_id: bool = False
+    thread_index: bool = False
     subject_ref: bool = False
     body_ref: bool = False
     sender_is_party: bool = False
@@ -35,6 +37,7 @@ class Candidate:
         return (
             SIGNED_ID * self.signed_id
             + KNOWN_ID * (self.known_id and not self.signed_id)
+            + THREAD_INDEX * (self.thread_index and not (self.signed_id or self.known_id))
             + SUBJECT_REF * self.subject_ref
             + BODY_REF * (self.body_ref and not self.subject_ref)
             + PARTY_SENDER * self.sender_is_party

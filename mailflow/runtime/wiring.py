@@ -14,7 +14,7 @@ from mailflow.adapters.mime_out import serialize
 from mailflow.adapters.render import JinjaRenderer
 from mailflow.config import Settings, load_directory
 from mailflow.domain.errors import ConfigError
-from mailflow.domain.ids import MessageIdSigner
+from mailflow.domain.ids import MessageIdSigner, ThreadIndexer
 from mailflow.ports import Clock, Mailbox, Transport
 from mailflow.services.deps import Deps, Identity
 
@@ -111,6 +111,8 @@ def build_deps(
         policy=settings.domain_policy(),
         directory=load_directory(settings),
         signer=MessageIdSigner(settings.secret_bytes(), settings.academie.id_domain),
+        threads=ThreadIndexer(settings.secret_bytes(), settings.academie.case_prefix),
+        secret=settings.secret_bytes(),
         mailbox=build_mailbox(settings) if with_mailbox else None,
         partner_sheet=_read(forms_dir / "fiche-partenaire.xlsx"),
         request_form=_read(forms_dir / "demande-appariement.xlsx"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -32,12 +30,10 @@ def recipient(deps: Deps, case: Case, party: Party) -> list[str]:
     return sorted(deps.identity.staff)
 
 
-def thread_index(case: Case) -> str:
-    """A stable Outlook Thread-Index per case: 1 reserved byte, 5 bytes of FILETIME, 16 bytes of GUID."""
+def thread_index(deps: Deps, case: Case) -> str:
+    """The case's stable Outlook Thread-Index (FILETIME of its opening, a GUID naming the case)."""
     filetime = int((case.opened_at.timestamp() + 11644473600) * 10_000_000)
-    head = b"\x01" + filetime.to_bytes(8, "big")[1:6]
-    guid = hashlib.md5(case.ref.encode(), usedforsecurity=False).digest()
-    return base64.b64encode(head + guid).decode()
+    return deps.threads.make(CaseRef.parse(case.ref), filetime)
 
 
 def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause) -> bool:
@@ -74,7 +70,7 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
         (LOOP_HEADER, deps.identity.dareic_address),
         ("X-Mailflow-Case", case.ref),
         ("Thread-Topic", case.thread_topic or f"Demande d'appariement {case.ref}"),
-        ("Thread-Index", thread_index(case)),
+        ("Thread-Index", thread_index(deps, case)),
     ]
     if effect.to is Party.SCHOOL:
         # Ask Exchange not to answer our notices with an out-of-office (MAIL.md §4); not for embassies,

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from mailflow.domain.answers import fold, read_opinion, read_yes_no
-from mailflow.domain.case import Case, InboundStatus
+from mailflow.domain.case import InboundStatus
 from mailflow.domain.classify import MailKind
-from mailflow.domain.commands import Command, Role, is_allowed
+from mailflow.domain.commands import Role
 from mailflow.domain.errors import IllegalTransition
 from mailflow.domain.forms import values_to_json
 from mailflow.domain.states import CaseState, EventKind
 from mailflow.services.cases import open_or_version
 from mailflow.services.cause import Cause
 from mailflow.services.ingest_context import IngestContext, Planned
+from mailflow.services.machine_mail import handle_machine_mail
 from mailflow.services.pipeline import CONTINUE, Outcome
+from mailflow.services.staff_reply import answer_commands
 from mailflow.services.workflow import apply_event, note
 
 
@@ -29,25 +29,20 @@ def step_decide(ctx: IngestContext) -> Outcome:
             ctx.status, ctx.reason = InboundStatus.IGNORED, kind.value
             ctx.note = f"{kind.value}_received"
         return CONTINUE
+    if ctx.commands and ctx.role in (Role.STAFF, Role.RECTOR):
+        # Checked and carried out in apply (a token's single use is a write); answered either way.
+        ctx.status, ctx.staff_commands = InboundStatus.CLAIMED, True
+        return CONTINUE
     if ctx.case is None:
         if ctx.requests or _unreadable_request(ctx):
             ctx.status, ctx.form_received = InboundStatus.CLAIMED, True
+        elif ctx.match and ctx.match.candidates:
+            ctx.status = InboundStatus.UNMATCHED
+            ctx.reason = "à rattacher : " + ", ".join(f"{ref} (score {s})" for ref, s in _named(ctx))
         else:
             ctx.status = InboundStatus.NOT_OURS
-            if ctx.match and ctx.match.candidates:
-                ctx.reason = "à rattacher: " + ", ".join(
-                    f"case {c} score {s}" for c, s in ctx.match.candidates
-                )
         return CONTINUE
     ctx.status = InboundStatus.CLAIMED
-    allowed = [c for c in ctx.commands if is_allowed(c, ctx.role, ctx.authenticated)]
-    if allowed:
-        for command in allowed:
-            ctx.plan.extend(plan_command(ctx.case, command))
-        return CONTINUE
-    if ctx.commands:
-        ctx.note = "command_refused"
-        ctx.reason = "commande ignorée : expéditeur non autorisé ou message non authentifié"
     if ctx.requests or _unreadable_request(ctx):
         ctx.form_received = True  # a new form version for this case: handled in apply
         return CONTINUE
@@ -60,6 +55,12 @@ def step_decide(ctx: IngestContext) -> Outcome:
     return CONTINUE
 
 
+def _named(ctx: IngestContext) -> list[tuple[str, int]]:
+    """The candidate cases by reference, best first (at most three)."""
+    assert ctx.match is not None
+    return [(ctx.tx.case(case_id).ref, score) for case_id, score in ctx.match.candidates[:3]]
+
+
 def _unreadable_request(ctx: IngestContext) -> bool:
     """A request whose form could not be read (scanned PDF, encrypted file...): answered, never ignored."""
     if not ctx.unreadable or ctx.message is None:
@@ -67,51 +68,6 @@ def _unreadable_request(ctx: IngestContext) -> bool:
     names = " ".join(name for name, _ in ctx.unreadable)
     text = fold(f"{ctx.message.subject} {names} {ctx.visible[:1000]}")
     return "appariement" in text or "formulaire" in text
-
-
-def plan_command(case: Case, command: Command) -> list[Planned]:
-    """The events a staff (or rector's office) command asks for."""
-    physical = "physique" in str(case.form.get("mobility_type", ""))
-    detail = f"commande {command.line}"
-    match command.name:
-        case "valider":
-            plan = [Planned(EventKind.RECTOR_VALIDATED, detail)]
-            return plan + ([Planned(EventKind.CONVENTION_EXPECTED, "mobilité physique")] if physical else [])
-        case "refuser":
-            return [Planned(EventKind.RECTOR_REFUSED, detail, {"reason": command.args or None})]
-        case "transmettre":
-            known = case.form.get("existing_partner") is True
-            return [Planned(EventKind.ASK_EMBASSY_OPINION if known else EventKind.FORWARD_TO_EMBASSY, detail)]
-        case "proposer":
-            return [Planned(EventKind.PARTNER_CONFIRMED, detail)]
-        case "accepte":
-            return [Planned(EventKind.SCHOOL_ACCEPTED, detail)]
-        case "autrepartenaire":
-            event = (
-                EventKind.PARTNER_REJECTED
-                if case.state is CaseState.PARTNER_PROPOSED
-                else EventKind.ASK_ANOTHER_PARTNER
-            )
-            return [Planned(event, detail)]
-        case "relancer":
-            return [Planned(EventKind.REMIND, detail)]
-        case "clore":
-            return [Planned(EventKind.CLOSE, command.args or detail)]
-        case "ca":
-            try:
-                day = _parse_day(command.args)
-            except ValueError:
-                return []
-            return [Planned(EventKind.CA_DELIBERATION_RECORDED, detail, {"deliberation_on": day.isoformat()})]
-    return []
-
-
-def _parse_day(text: str) -> date:
-    text = text.strip()
-    if "/" in text:
-        d, m, y = (int(x) for x in text.split("/")[:3])
-        return date(y, m, d)
-    return date.fromisoformat(text)
 
 
 def _embassy_reply(ctx: IngestContext) -> list[Planned]:
@@ -170,6 +126,9 @@ def step_apply(ctx: IngestContext) -> Outcome:
     msg = ctx.message
     assert msg is not None
     cause = Cause(actor=msg.from_addr or "unknown", inbound_id=ctx.record.id, message=msg)
+    if ctx.staff_commands:
+        ctx.case = answer_commands(ctx, cause)
+        return CONTINUE
     if ctx.form_received and ctx.status is InboundStatus.CLAIMED:
         ctx.case, form_events = open_or_version(ctx, cause)
         ctx.plan = form_events + ctx.plan
@@ -186,6 +145,8 @@ def step_apply(ctx: IngestContext) -> Outcome:
             note(ctx.deps, ctx.tx, case, "event_refused", Cause(cause.actor, cause.inbound_id, msg, str(exc)))
             case.review_reason = f"message non pris en compte dans l'état actuel : {planned.event.value}"
             case = ctx.tx.save_case(case)
+    if ctx.classification is not None and ctx.classification.kind is not MailKind.HUMAN:
+        case = handle_machine_mail(ctx, case, cause)
     if ctx.note:
         note(
             ctx.deps,

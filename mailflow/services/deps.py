@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from mailflow.domain.directory import Directory
-from mailflow.domain.ids import MessageIdSigner
+from mailflow.domain.ids import MessageIdSigner, ThreadIndexer
 from mailflow.domain.policy import Policy
 from mailflow.ports import Clock, HolidayCalendar, Mailbox, MailSerializer, Renderer, Store, Transport
 
@@ -40,6 +40,8 @@ class Deps:
     policy: Policy
     directory: Directory
     signer: MessageIdSigner
+    threads: ThreadIndexer
+    secret: bytes  # signs action tokens
     mailbox: Mailbox | None = None
     partner_sheet: bytes | None = None  # the blank fiche partenaire sent to embassies
     request_form: bytes | None = None  # the blank official request form (sent with "incomplete" replies)

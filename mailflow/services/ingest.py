@@ -10,14 +10,13 @@ from mailflow.domain.case import InboundStatus
 from mailflow.domain.classify import MailKind, classify
 from mailflow.domain.commands import Role, authenticated_by, parse_commands
 from mailflow.domain.forms import PARTNER_SHEET, REQUEST_FORM, check_form
-from mailflow.domain.ids import find_refs
-from mailflow.domain.threading import Candidate, decide_match
 from mailflow.extract.forms import scan_attachments
 from mailflow.extract.mime import parse_message
 from mailflow.extract.replies import visible_reply
 from mailflow.services.compose import LOOP_HEADER
 from mailflow.services.decide import step_apply, step_decide
 from mailflow.services.ingest_context import IngestContext
+from mailflow.services.matching import step_match
 from mailflow.services.pipeline import CONTINUE, Outcome, Shunt, Step, Stop
 
 
@@ -64,57 +63,6 @@ def step_authenticate(ctx: IngestContext) -> Outcome:
     ctx.authenticated = authenticated_by(
         msg.header_all("Authentication-Results"), ident.trusted_authserv_id, sender
     )
-    return CONTINUE
-
-
-def step_match(ctx: IngestContext) -> Outcome:
-    """Score every case the message points at (MAIL.md §2) and keep a confident one."""
-    msg, tx, deps = ctx.message, ctx.tx, ctx.deps
-    assert msg is not None and ctx.classification is not None
-    found: dict[int, Candidate] = {}
-
-    def cand(case_id: int) -> Candidate:
-        return found.setdefault(case_id, Candidate(case_id))
-
-    ids = [*msg.in_reply_to, *reversed(msg.references)]
-    bounce = ctx.classification.bounce
-    if bounce and bounce.original_message_id:
-        ids.insert(0, bounce.original_message_id)
-    for mid in ids:
-        ref = deps.signer.verify(mid)
-        if ref is not None:
-            case = tx.case_by_ref(str(ref))
-            if case is not None and case.id is not None:
-                cand(case.id).signed_id = True
-                cand(case.id).reasons.append(f"signed Message-ID {mid}")
-            continue
-        case_id = tx.case_for_message_id(mid)
-        if case_id is not None:
-            cand(case_id).known_id = True
-            cand(case_id).reasons.append(f"known Message-ID {mid}")
-    prefix = deps.identity.case_prefix
-    for ref in find_refs(msg.subject, prefix):
-        case = tx.case_by_ref(str(ref))
-        if case is not None and case.id is not None:
-            cand(case.id).subject_ref = True
-            cand(case.id).reasons.append(f"subject reference {ref}")
-    for ref in find_refs(visible_reply(msg.text)[:5000], prefix):
-        case = tx.case_by_ref(str(ref))
-        if case is not None and case.id is not None:
-            cand(case.id).body_ref = True
-    sender = msg.from_addr.lower()
-    for case_id, candidate in found.items():
-        if sender in tx.case_parties(case_id) or ctx.role in (Role.STAFF, Role.RECTOR):
-            candidate.sender_is_party = True
-            candidate.reasons.append("sender is a party of the case")
-    ctx.match = decide_match(list(found.values()))
-    if ctx.match.case_id is not None:
-        ctx.case = tx.case(ctx.match.case_id)
-        if ctx.role is Role.STRANGER:
-            if sender == ctx.case.school_address.lower():
-                ctx.role = Role.SCHOOL
-            elif ctx.case.embassy_address and sender == ctx.case.embassy_address.lower():
-                ctx.role = Role.EMBASSY
     return CONTINUE
 
 

@@ -45,6 +45,7 @@ class IngestContext:
     partner_sheets: list[tuple[FoundForm, FormCheck]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     plan: list[Planned] = field(default_factory=list)
+    staff_commands: bool = False  # commands from staff or the rector's office, checked in apply
     form_received: bool = False  # a request form (readable or not): open a case or add a version
     note: str | None = None  # a timeline line without transition (auto-reply seen, message attached)
     status: InboundStatus = InboundStatus.NOT_OURS

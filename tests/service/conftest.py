@@ -15,7 +15,7 @@ from mailflow.adapters.holidays import HolidaysCalendar
 from mailflow.adapters.mime_out import serialize
 from mailflow.adapters.render import JinjaRenderer
 from mailflow.config import PROJECT_ROOT, Settings, load_directory
-from mailflow.domain.ids import MessageIdSigner
+from mailflow.domain.ids import MessageIdSigner, ThreadIndexer
 from mailflow.runtime.wiring import identity
 from mailflow.services.deps import Deps
 from tests.service.fakes import FakeMailbox, RecordingTransport
@@ -39,6 +39,8 @@ def deps(tmp_path: Path) -> Deps:
         policy=settings.domain_policy(),
         directory=load_directory(settings),
         signer=MessageIdSigner(b"test-secret", "ac-strasbourg.fr"),
+        threads=ThreadIndexer(b"test-secret", "APP"),
+        secret=b"test-secret",
         mailbox=FakeMailbox(),
         partner_sheet=build_partner_sheet(),
         request_form=build_request_form(),

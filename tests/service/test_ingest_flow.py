@@ -148,7 +148,10 @@ def test_rector_command_is_ignored_when_message_is_not_authenticated(deps):
     )
     _cycle(deps, forged)
     case = _case(deps)
-    assert case.state is CaseState.AWAITING_RECTOR and "commande ignorée" in (case.review_reason or "")
+    assert case.state is CaseState.AWAITING_RECTOR and "message non authentifié" in (case.review_reason or "")
+    answer = deps.transport.sent[-1]
+    assert answer.to_addrs == (mails.RECTOR,) and "Commande non appliquée" in answer.subject
+    assert "✘ /valider" in answer.text and "message non authentifié" in answer.text
 
 
 def test_duplicate_message_is_handled_once_when_delivered_twice(deps):

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, make_url,
 
 from mailflow.adapters.db import tables as t
 from mailflow.adapters.db.tx_cases import FINISHED_STATES, CaseTx
+from mailflow.adapters.db.tx_contacts import ContactTx
 from mailflow.adapters.db.tx_mail import TO_MOVE, MailTx
 from mailflow.adapters.db.tx_status import StatusTx
 
@@ -94,7 +95,7 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqlTx(MailTx, CaseTx, StatusTx):
+class SqlTx(MailTx, CaseTx, StatusTx, ContactTx):
     """One transaction: implements every method of the Tx port over an open connection."""
 
     def count(self, table: str) -> int:

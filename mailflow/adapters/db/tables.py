@@ -232,3 +232,25 @@ daemon_status = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("address", String(320), primary_key=True),
+    Column("country", String(2)),
+    Column("service", Text, nullable=False, default=""),
+    Column("language", String(8), nullable=False, default="fr"),
+    Column("regions", Text, nullable=False, default="[]"),
+    Column("added_by", String(320)),
+    Column("invalid_since", UtcDateTime()),
+    Column("invalid_reason", Text),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+used_tokens = Table(
+    "used_tokens",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("used_by", String(320), nullable=False),
+)
