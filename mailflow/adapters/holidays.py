@@ -10,7 +10,10 @@ import holidays as holidays_lib
 
 @lru_cache(maxsize=64)
 def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
-    return frozenset(holidays_lib.country_holidays(country, subdiv=subdiv, years=year).keys())
+    try:
+        return frozenset(holidays_lib.country_holidays(country, subdiv=subdiv, years=year).keys())
+    except NotImplementedError:  # a country the package does not know: weekends only
+        return frozenset()
 
 
 class HolidaysCalendar:

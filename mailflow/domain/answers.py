@@ -68,3 +68,33 @@ def mentions_no_partner(visible_text: str) -> bool:
             text,
         )
     )
+
+
+def mentions_withdrawal(visible_text: str) -> bool:
+    """The school withdraws its request ("nous retirons notre demande", "nous ne souhaitons plus…")."""
+    text = fold(" ".join(_first_lines(visible_text, 5)))
+    return bool(
+        re.search(
+            r"(retir\w*|annul\w*) (de )?(notre|ma|la) demande|nous renoncons|ne souhaitons plus (donner suite|"
+            r"poursuivre|d'appariement)|abandonn\w* (notre|le) projet",
+            text,
+        )
+    )
+
+
+def suggest_embassy_reading(visible_text: str) -> str:
+    """How a plain embassy answer probably reads, for the staff who confirm it (never applied alone)."""
+    head = fold(" ".join(_first_lines(visible_text, 8)))
+    if mentions_no_partner(visible_text):
+        return "lecture suggérée : aucun partenaire trouvé (confirmez avec /aucunpartenaire)"
+    if re.search(
+        r"nous (vous )?proposons|propose[rz]? (l'|le |la )|partenaire (potentiel|possible|identifie)|"
+        r"we (would like to )?propose|vorschlagen|schlagen .* vor",
+        head,
+    ):
+        return (
+            "lecture suggérée : partenaire proposé (enregistrez-le avec /partenaire nom ; ville ; courriel)"
+        )
+    if "?" in head:
+        return "lecture suggérée : question de l'ambassade (répondez-lui directement)"
+    return "lecture suggérée : accusé de réception (rien à faire)"

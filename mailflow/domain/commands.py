@@ -35,6 +35,7 @@ COMMANDS: dict[str, frozenset[Role]] = {
     "contact": frozenset({Role.STAFF}),
     "ca": frozenset({Role.STAFF}),
     "autrepartenaire": frozenset({Role.STAFF}),
+    "aucunpartenaire": frozenset({Role.STAFF}),
 }
 
 

@@ -46,5 +46,11 @@ class Directory(BaseModel):
         national = [c for c in candidates if not c.regions]
         return national[0] if national else None
 
+    def with_changes(self, added: tuple[Contact, ...], invalid: set[str]) -> Directory:
+        """This directory plus contacts added by command (they win), without addresses known to bounce."""
+        replaced = {c.address.lower() for c in added}
+        kept = [c for c in self.contacts if c.address.lower() not in replaced]
+        return Directory(contacts=tuple(c for c in (*added, *kept) if c.address.lower() not in invalid))
+
     def addresses(self) -> set[str]:
         return {c.address.lower() for c in self.contacts}

@@ -149,10 +149,19 @@ def _remind(state: CaseState, party: Party) -> Transition:
     )
 
 
+_EMBASSY_INVOLVED = {S.AT_EMBASSY, S.EMBASSY_OPINION, S.PARTNER_PROPOSED}
+
+
 def _exits(state: CaseState) -> list[Transition]:
-    """Withdrawal by the school and closure by staff, possible from every open state."""
+    """Withdrawal by the school (acknowledged; the embassy told if it is searching) and closure by staff."""
+    withdraw: tuple[Effect, ...] = (
+        CancelReminders(),
+        SendEmail(template="withdrawal_ack_school", to=P.SCHOOL, reply=True),
+    )
+    if state in _EMBASSY_INVOLVED:
+        withdraw += (SendEmail(template="withdrawal_notice_embassy", to=P.EMBASSY),)
     return [
-        Transition(state, E.WITHDRAW, S.WITHDRAWN, (CancelReminders(),)),
+        Transition(state, E.WITHDRAW, S.WITHDRAWN, withdraw),
         Transition(state, E.CLOSE, S.CLOSED, (CancelReminders(),)),
     ]
 

@@ -46,7 +46,7 @@ def sample_context(identity: Identity, template: str, today: date) -> dict[str, 
         "reminder": {"sequence": 1, "first_sent_on": "2 novembre 2026"},
         "deliberation_on": today.isoformat(),
     }
-    return build_context(
+    context = build_context(
         identity,
         today,
         sample_case(today),
@@ -55,3 +55,9 @@ def sample_context(identity: Identity, template: str, today: date) -> dict[str, 
         extras,
         ["demande-appariement.xlsx"],
     )
+    # The reply to a staff command lists what became of each command line.
+    context["results"] = [
+        {"line": "/note Appel du chef d'établissement", "ok": True, "message": "note ajoutée au dossier"},
+        {"line": "/valider", "ok": False, "message": "impossible dans l'état actuel du dossier"},
+    ]
+    return context

@@ -150,6 +150,7 @@ def _record_form(
         case.target_country = str(values["target_country"])
     case.target_region = str(values["target_region"]) if values.get("target_region") else None
     case.mobility_type = str(values["mobility_type"]) if "mobility_type" in values else None
-    contact = deps.directory.route(case.target_country, case.target_region)
+    directory = deps.directory.with_changes(tuple(tx.added_contacts()), set(tx.invalid_addresses()))
+    contact = directory.route(case.target_country, case.target_region)
     case.embassy_address = contact.address if contact else None
     case.embassy_language = contact.language if contact else "fr"

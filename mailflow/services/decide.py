@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from mailflow.domain.answers import fold, read_opinion, read_yes_no
+from mailflow.domain.answers import (
+    fold,
+    mentions_withdrawal,
+    read_opinion,
+    read_yes_no,
+    suggest_embassy_reading,
+)
 from mailflow.domain.case import InboundStatus
 from mailflow.domain.classify import MailKind
 from mailflow.domain.commands import Role
 from mailflow.domain.errors import IllegalTransition
 from mailflow.domain.forms import values_to_json
-from mailflow.domain.states import CaseState, EventKind
+from mailflow.domain.states import CaseState, EventKind, allowed_events
 from mailflow.services.cases import open_or_version
 from mailflow.services.cause import Cause
 from mailflow.services.ingest_context import IngestContext, Planned
@@ -93,12 +99,14 @@ def _embassy_reply(ctx: IngestContext) -> list[Planned]:
                     "réponse de l'ambassade",
                 )
             ]
-    return [Planned(EventKind.EMBASSY_REPLIED, "réponse de l'ambassade")]
+    return [Planned(EventKind.EMBASSY_REPLIED, suggest_embassy_reading(ctx.visible))]
 
 
 def _school_reply(ctx: IngestContext) -> list[Planned]:
     case = ctx.case
     assert case is not None
+    if mentions_withdrawal(ctx.visible) and EventKind.WITHDRAW in allowed_events(case.state):
+        return [Planned(EventKind.WITHDRAW, "retrait demandé par l'établissement")]
     if case.state is CaseState.AWAITING_SCHOOL:
         answer = read_yes_no(ctx.visible)
         first_line = ctx.visible.strip().splitlines()[0][:80] if ctx.visible.strip() else ""

@@ -47,6 +47,8 @@ def plan_command(case: Case, command: Command) -> list[Planned]:
             return [
                 Planned(EventKind.PARTNER_REJECTED if proposed else EventKind.ASK_ANOTHER_PARTNER, detail)
             ]
+        case "aucunpartenaire":
+            return [Planned(EventKind.NO_PARTNER, args or detail)]
         case "relancer":
             return [Planned(EventKind.REMIND, detail)]
         case "clore":

@@ -6,7 +6,7 @@ from datetime import date
 
 from mailflow.domain.calendar import add_working_days
 from mailflow.domain.case import Case, CaseEvent, ReminderRecord
-from mailflow.domain.effects import CancelReminders, FlagForReview, ScheduleReminder, SendEmail
+from mailflow.domain.effects import CancelReminders, FlagForReview, Party, ScheduleReminder, SendEmail
 from mailflow.domain.states import EventKind, transition
 from mailflow.ports import Tx
 from mailflow.services.cause import Cause
@@ -63,7 +63,9 @@ def schedule_reminder(deps: Deps, tx: Tx, case: Case, effect: ScheduleReminder, 
     assert case.id is not None
     today = local_today(deps)
     delay = deps.policy.reminder_days.get(effect.party, 10)
-    holidays = deps.holidays.holidays_between(today, today.replace(year=today.year + 1))
+    # The embassy's clock runs on its country's public holidays; everyone else's on Alsace's.
+    country = case.target_country if effect.party is Party.EMBASSY and case.target_country else "FR"
+    holidays = deps.holidays.holidays_between(today, today.replace(year=today.year + 1), country=country)
     due = add_working_days(today, delay, holidays)
     tx.cancel_reminders(case.id)
     tx.add_reminder(ReminderRecord(case_id=case.id, party=effect.party, due_on=due, sequence=sequence))
