@@ -1,8 +1,7 @@
-"""The blank forms people download (forms/*.xlsx), generated from the schema, and filling them in.
+"""The blank forms people download (forms/*.xlsx, and the PDF via formbuild_pdf), generated from the schema.
 
-Each input cell carries a workbook-level defined name equal to its field key; two more names,
-``form_id`` and ``form_version``, mark the template. Output bytes are deterministic: fixed document
-properties and fixed zip timestamps.
+Each input cell carries a workbook-level defined name equal to its field key; ``form_id`` and
+``form_version`` mark the template. Output bytes are deterministic (fixed properties and zip timestamps).
 """
 
 from __future__ import annotations
@@ -19,35 +18,25 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from mailflow.domain.forms import PARTNER_SHEET, REQUEST_FORM, FieldKind, FieldSpec, FormSpec, Requirement
+from mailflow.adapters import formtext as T
+from mailflow.adapters.formbuild_pdf import build_request_pdf
+from mailflow.domain.forms import PARTNER_SHEET, REQUEST_FORM, FieldKind, FieldSpec, FormSpec
+from mailflow.domain.formschema import field_help
 
-DAREIC_ADDRESS = "ce.dareic@ac-strasbourg.fr"
+DAREIC_ADDRESS = T.DAREIC_ADDRESS
+LISTS_SHEET = "Listes"
 FIXED_TIME = datetime(2026, 1, 1)
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 _NAVY, _GREY, _INPUT_FILL, _INPUT_BORDER = "1F3864", "595959", "F2F6FC", "8EA9DB"
+_FONT = "Arial"  # Liberation Sans / Helvetica elsewhere: the same look as the PDF form
 _THIN = Side(style="thin", color=_INPUT_BORDER)
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TALL = {"project_theme": 90, "address": 32, "other_framework": 32, "remarks": 75, "partner_address": 32}
-_CONDITIONS = {
-    Requirement.IF_PHYSICAL: "obligatoire pour une mobilité physique",
-    Requirement.IF_PARTNER: "obligatoire si un partenaire est déjà identifié",
-}
-_REQUEST_SECTIONS = {
-    "Établissement": "1. Établissement",
-    "Contact": "2. Contact",
-    "Projet": "3. Projet",
-    "Partenaire": "4. Partenaire",
-    "Dispositifs": "5. Dispositifs",
-    "Signature": "6. Signature",
-}
-_PARTNER_SECTIONS = {
-    "Partenaire": "1. Établissement partenaire / Partner school",
-    "Avis": "2. Avis / Opinion",
-}
 
 
 # ----------------------------------------------------------------------------------------- building
@@ -59,13 +48,10 @@ def build_request_form(*, dareic_address: str = DAREIC_ADDRESS) -> bytes:
     sheet = wb.active
     assert isinstance(sheet, Worksheet)
     sheet.title = "Demande"
-    intro = (
-        f"Remplissez les cases bleutées puis envoyez ce fichier Excel par courriel à {dareic_address}. "
-        "Les champs marqués * sont obligatoires, ceux marqués (*) le sont selon vos réponses. "
-        "Voir l'onglet « Instructions »."
-    )
-    _form_sheet(wb, sheet, REQUEST_FORM, "Demande d'appariement", intro, _REQUEST_SECTIONS, bilingual=False)
-    _instructions(wb.create_sheet("Instructions"), _request_instructions(dareic_address))
+    intro = T.request_intro(dareic_address, pdf=False)
+    _lists_sheet(wb)
+    _form_sheet(wb, sheet, REQUEST_FORM, "Demande d'appariement", intro, T.REQUEST_SECTIONS, bilingual=False)
+    _instructions(wb.create_sheet("Instructions", 1), T.request_instructions(dareic_address))
     return _save(wb, REQUEST_FORM.title)
 
 
@@ -75,33 +61,23 @@ def build_partner_sheet(*, dareic_address: str = DAREIC_ADDRESS) -> bytes:
     sheet = wb.active
     assert isinstance(sheet, Worksheet)
     sheet.title = "Fiche partenaire"
-    intro = (
-        "À remplir et à renvoyer en réponse au courriel de la Dareic, en conservant la référence du dossier "
-        "dans l'objet. / Please fill in and return by replying to the Dareic's e-mail, keeping the case "
-        "reference in the subject line."
-    )
-    _form_sheet(
-        wb,
-        sheet,
-        PARTNER_SHEET,
-        "Fiche partenaire / Partner school form",
-        intro,
-        _PARTNER_SECTIONS,
-        bilingual=True,
-    )
-    _instructions(wb.create_sheet("Instructions"), _partner_instructions(dareic_address))
+    _lists_sheet(wb)
+    title = "Fiche partenaire / Partner school form"
+    _form_sheet(wb, sheet, PARTNER_SHEET, title, T.PARTNER_INTRO, T.PARTNER_SECTIONS, bilingual=True)
+    _instructions(wb.create_sheet("Instructions", 1), T.partner_instructions(dareic_address))
     return _save(wb, PARTNER_SHEET.title)
 
 
 def build_forms(forms_dir: Path, *, dareic_address: str = DAREIC_ADDRESS) -> list[Path]:
-    """Write forms/demande-appariement.xlsx and forms/fiche-partenaire.xlsx; returns the paths written."""
+    """Write the request form (.xlsx and .pdf) and the fiche partenaire (.xlsx); returns the paths written."""
     forms_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec, data in (
-        (REQUEST_FORM, build_request_form(dareic_address=dareic_address)),
-        (PARTNER_SHEET, build_partner_sheet(dareic_address=dareic_address)),
+    for name, data in (
+        (f"{REQUEST_FORM.form_id}.xlsx", build_request_form(dareic_address=dareic_address)),
+        (f"{REQUEST_FORM.form_id}.pdf", build_request_pdf(dareic_address=dareic_address)),
+        (f"{PARTNER_SHEET.form_id}.xlsx", build_partner_sheet(dareic_address=dareic_address)),
     ):
-        path = forms_dir / f"{spec.form_id}.xlsx"
+        path = forms_dir / name
         path.write_bytes(data)
         written.append(path)
     return written
@@ -152,16 +128,16 @@ def _form_sheet(
     ws.sheet_view.showGridLines = False
     for column, width in (("A", 2), ("B", 44), ("C", 50), ("D", 34)):
         ws.column_dimensions[column].width = width
-    ws["B1"] = "ACADÉMIE DE STRASBOURG – Dareic"
-    ws["B1"].font = Font(bold=True, size=10, color=_NAVY)
-    ws["B2"] = "Délégation académique aux relations européennes et internationales et à la coopération"
-    ws["B2"].font = Font(size=9, color=_GREY)
+    ws["B1"] = T.ACADEMY
+    ws["B1"].font = Font(name=_FONT, bold=True, size=10, color=_NAVY)
+    ws["B2"] = T.DAREIC
+    ws["B2"].font = Font(name=_FONT, size=9, color=_GREY)
     ws["B4"] = title
-    ws["B4"].font = Font(bold=True, size=18, color=_NAVY)
+    ws["B4"].font = Font(name=_FONT, bold=True, size=18, color=_NAVY)
     ws.row_dimensions[4].height = 30
     ws.merge_cells("B4:D4")
     ws["B5"] = intro
-    ws["B5"].font = Font(size=10, italic=True, color=_GREY)
+    ws["B5"].font = Font(name=_FONT, size=10, italic=True, color=_GREY)
     ws["B5"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("B5:D5")
     ws.row_dimensions[5].height = 45
@@ -182,11 +158,8 @@ def _form_sheet(
         first_input = first_input or f"C{row}"
 
     row += 2
-    legend = "* champ obligatoire ; (*) obligatoire selon les réponses (mobilité physique, partenaire déjà identifié)"
-    if bilingual:
-        legend = "* champ obligatoire / required field"
-    ws[f"B{row}"] = legend
-    ws[f"B{row}"].font = Font(size=9, italic=True, color=_GREY)
+    ws[f"B{row}"] = T.LEGEND_BILINGUAL if bilingual else T.LEGEND
+    ws[f"B{row}"].font = Font(name=_FONT, size=9, italic=True, color=_GREY)
     ws.merge_cells(f"B{row}:D{row}")
     row += 2
     _marker_row(wb, ws, row, spec)
@@ -214,29 +187,21 @@ def _section_row(ws: Worksheet, row: int, text: str) -> None:
     ws.merge_cells(f"B{row}:D{row}")
     for column in "BCD":
         ws[f"{column}{row}"].fill = PatternFill("solid", fgColor=_NAVY)
-    ws[f"B{row}"].font = Font(bold=True, size=11, color="FFFFFF")
+    ws[f"B{row}"].font = Font(name=_FONT, bold=True, size=11, color="FFFFFF")
     ws[f"B{row}"].alignment = Alignment(vertical="center", indent=1)
     ws.row_dimensions[row].height = 22
-
-
-def _mark(field: FieldSpec) -> str:
-    if field.requirement is Requirement.REQUIRED:
-        return " *"
-    if field.requirement in _CONDITIONS:
-        return " (*)"
-    return ""
 
 
 def _field_row(ws: Worksheet, row: int, field: FieldSpec, *, bilingual: bool) -> None:
     label = ws[f"B{row}"]
     if bilingual and field.label_en:
         label.value = CellRichText(
-            TextBlock(InlineFont(b=True, sz=10), f"{field.label}{_mark(field)}"),
-            TextBlock(InlineFont(i=True, sz=9, color=_GREY), f"\n{field.label_en}"),
+            TextBlock(InlineFont(rFont=_FONT, b=True, sz=10), f"{field.label}{T.mark(field)}"),
+            TextBlock(InlineFont(rFont=_FONT, i=True, sz=9, color=_GREY), f"\n{field.label_en}"),
         )
     else:
-        label.value = f"{field.label}{_mark(field)}"
-        label.font = Font(bold=True, size=10)
+        label.value = f"{field.label}{T.mark(field)}"
+    label.font = Font(name=_FONT, bold=True, size=10)
     label.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
 
     cell = ws[f"C{row}"]
@@ -244,25 +209,16 @@ def _field_row(ws: Worksheet, row: int, field: FieldSpec, *, bilingual: bool) ->
     cell.border = _BORDER
     cell.protection = Protection(locked=False)
     tall = field.key in _TALL
-    cell.alignment = Alignment(wrap_text=True, vertical="top" if tall else "center")
+    cell.alignment = Alignment(wrap_text=True, vertical="top" if tall else "center", indent=1)
+    cell.font = Font(name=_FONT, size=10)
     cell.number_format = {FieldKind.DATE: "DD/MM/YYYY", FieldKind.INTEGER: "0"}.get(field.kind, "@")
 
-    help_text = _help(field)
+    help_text = field_help(field)
     ws[f"D{row}"] = help_text or None
-    ws[f"D{row}"].font = Font(size=9, italic=True, color=_GREY)
+    ws[f"D{row}"].font = Font(name=_FONT, size=9, italic=True, color=_GREY)
     ws[f"D{row}"].alignment = Alignment(wrap_text=True, vertical="center", indent=1)
-    ws.row_dimensions[row].height = _TALL.get(field.key, 32 if bilingual else 20)
+    ws.row_dimensions[row].height = _TALL.get(field.key, 32 if bilingual or len(help_text) > 48 else 22)
     _validation(ws, cell.coordinate, field, help_text)
-
-
-def _help(field: FieldSpec) -> str:
-    parts = [field.help] if field.help else []
-    condition = _CONDITIONS.get(field.requirement)
-    if condition and condition not in field.help:
-        parts.append(condition)
-    if field.kind is FieldKind.CHOICE and not field.help:
-        parts.append("choisir dans la liste")
-    return " ; ".join(parts)
 
 
 def _validation(ws: Worksheet, coordinate: str, field: FieldSpec, help_text: str) -> None:
@@ -282,6 +238,14 @@ def _validation(ws: Worksheet, coordinate: str, field: FieldSpec, help_text: str
             formula1='"' + ",".join(choices) + '"',
             errorStyle="stop",
             error="Choisissez une valeur de la liste : " + ", ".join(choices),
+            **options,
+        )
+    elif field.kind is FieldKind.COUNTRY:
+        validation = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname(LISTS_SHEET)}!$A$2:$A${len(T.country_names()) + 1}",
+            errorStyle="warning",  # "Deutschland" or "Allemagne (Bavière)" are read too
+            error="Choisissez de préférence un pays de la liste.",
             **options,
         )
     elif field.kind is FieldKind.INTEGER and field.min_value is not None and field.max_value is not None:
@@ -314,15 +278,28 @@ def _validation(ws: Worksheet, coordinate: str, field: FieldSpec, help_text: str
 
 def _marker_row(wb: Workbook, ws: Worksheet, row: int, spec: FormSpec) -> None:
     """The version marker: discreet, locked cells named form_id and form_version."""
-    ws[f"B{row}"] = "Référence du formulaire (ne pas modifier)"
+    ws[f"B{row}"] = T.MARKER_LABEL
     ws[f"C{row}"] = spec.form_id
     ws[f"D{row}"] = spec.version
     for column in "BCD":
-        ws[f"{column}{row}"].font = Font(size=8, color="A6A6A6")
+        ws[f"{column}{row}"].font = Font(name=_FONT, size=8, color="A6A6A6")
         ws[f"{column}{row}"].alignment = Alignment(horizontal="left", indent=1)
     for name, column in (("form_id", "C"), ("form_version", "D")):
         target = f"{quote_sheetname(ws.title)}!{absolute_coordinate(f'{column}{row}')}"
         wb.defined_names[name] = DefinedName(name, attr_text=target)
+
+
+def _lists_sheet(wb: Workbook) -> None:
+    """The hidden, protected sheet the country drop-down reads its French names from."""
+    ws = wb.create_sheet(LISTS_SHEET)
+    ws["A1"] = "Liste des pays"
+    ws["A1"].font = Font(name=_FONT, bold=True)
+    for row, name in enumerate(T.country_names(), start=2):
+        ws.cell(row=row, column=1, value=name)
+    ws.column_dimensions["A"].width = 32
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
+    wb.security = WorkbookProtection(lockStructure=True)  # the hidden list cannot be shown or deleted
 
 
 def _instructions(ws: Worksheet, lines: Iterable[tuple[str, str]]) -> None:
@@ -331,84 +308,22 @@ def _instructions(ws: Worksheet, lines: Iterable[tuple[str, str]]) -> None:
     ws.column_dimensions["A"].width = 2
     ws.column_dimensions["B"].width = 100
     fonts = {
-        "title": Font(bold=True, size=16, color=_NAVY),
-        "heading": Font(bold=True, size=11, color=_NAVY),
-        "text": Font(size=10),
-        "note": Font(size=9, italic=True, color=_GREY),
+        "title": Font(name=_FONT, bold=True, size=16, color=_NAVY),
+        "heading": Font(name=_FONT, bold=True, size=11, color=_NAVY),
+        "text": Font(name=_FONT, size=10),
+        "note": Font(name=_FONT, size=9, italic=True, color=_GREY),
     }
     for row, (style, text) in enumerate(lines, start=1):
         cell = ws.cell(row=row, column=2, value=text or None)
         cell.font = fonts[style]
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = 26 if style == "title" else max(15, 15 * (len(text) // 95 + 1))
+        ws.row_dimensions[row].height = 26 if style == "title" else max(15, 14 * (len(text) // 115 + 1))
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.protection.sheet = True
-
-
-def _request_instructions(address: str) -> list[tuple[str, str]]:
-    return [
-        ("title", "Demande d'appariement : mode d'emploi"),
-        ("note", "Académie de Strasbourg – Dareic"),
-        ("text", ""),
-        ("heading", "Remplir le formulaire"),
-        ("text", "1. Remplissez les cases bleutées de l'onglet « Demande ». Les champs marqués * sont obligatoires ; "
-         "ceux marqués (*) le sont selon vos réponses : la période envisagée pour une mobilité physique, les "
-         "coordonnées du partenaire si vous en avez déjà identifié un."),
-        ("text", "2. Choisissez dans les listes déroulantes le type d'établissement, le statut, le type de mobilité "
-         "et les réponses oui / non."),
-        ("text", "3. Code UAI : 7 chiffres et une lettre (ex. 0670080Y). Dates au format jj/mm/aaaa. Téléphone : "
-         "10 chiffres (ex. 03 88 12 34 56). Langues : séparées par des virgules."),
-        ("text", "4. Gardez le fichier au format Excel (.xlsx), sans mot de passe, sans déplacer ni supprimer de "
-         "lignes : il est lu automatiquement."),
-        ("text", ""),
-        ("heading", "Envoyer la demande"),
-        ("text", f"5. Le chef d'établissement envoie le fichier en pièce jointe à {address}, de préférence depuis "
-         "la boîte fonctionnelle de l'établissement (ce.<UAI>@ac-strasbourg.fr)."),
-        ("text", "6. Un accusé de réception vous donne la référence du dossier (ex. APP-2026-0042). S'il manque une "
-         "information, la réponse en donne la liste exacte : corrigez le formulaire et renvoyez-le en répondant "
-         "à ce message."),
-        ("text", "7. Conservez la référence du dossier dans l'objet de toutes vos réponses."),
-        ("text", ""),
-        ("heading", "Suite de la procédure"),
-        ("text", "La Dareic transmet la demande au service de coopération et d'action culturelle de l'ambassade "
-         "de France dans le pays souhaité, qui aide à identifier un établissement partenaire et vérifie les "
-         "garanties qu'il présente ; cela peut prendre plusieurs semaines. Lorsqu'un partenaire est proposé, "
-         "vous êtes invités à l'accepter (OUI) ou à le refuser (NON). Le recteur valide ensuite l'appariement "
-         "et le chef d'établissement reçoit la notification."),
-        ("text", "Pour une mobilité physique, les deux établissements signent une convention ; dans un EPLE, elle "
-         "est soumise au conseil d'administration."),
-        ("text", ""),
-        ("note", "Les informations saisies servent uniquement à l'instruction de la demande par les services du "
-         "rectorat et, pour la recherche d'un partenaire, par les services de l'ambassade concernée."),
-    ]  # fmt: skip
-
-
-def _partner_instructions(address: str) -> list[tuple[str, str]]:
-    return [
-        ("title", "Fiche partenaire / Partner school form"),
-        ("note", "Académie de Strasbourg – Dareic"),
-        ("text", ""),
-        ("heading", "Français"),
-        ("text", "Cette fiche décrit l'établissement partenaire proposé pour un appariement avec un établissement "
-         "de l'académie de Strasbourg. Merci de remplir les cases bleutées de l'onglet « Fiche partenaire » "
-         "(les champs marqués * sont obligatoires), d'indiquer si les garanties présentées par l'établissement "
-         "ont été vérifiées, puis de renvoyer ce fichier Excel en réponse au courriel de la Dareic, en "
-         f"conservant la référence du dossier dans l'objet (ou à {address})."),
-        ("text", ""),
-        ("heading", "English"),
-        ("text", "This form describes the partner school proposed for a pairing with a school of the académie de "
-         "Strasbourg (France). Please fill in the blue cells of the « Fiche partenaire » sheet (fields marked * "
-         "are required), state whether the school's guarantees have been checked (oui = yes, non = no), and "
-         "return this Excel file by replying to the Dareic's e-mail, keeping the case reference in the subject "
-         f"line (or to {address})."),
-        ("text", ""),
-        ("note", "Merci de conserver le format .xlsx et de ne pas modifier la structure de la feuille. / Please keep "
-         "the .xlsx format and do not change the layout of the sheet."),
-    ]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------- saving

@@ -153,7 +153,7 @@ REQUEST_FORM = FormSpec(
         _f("languages_taught", "Langues vivantes enseignées", _K.LIST, _R.REQUIRED, _P,
            help="séparées par des virgules, ex. allemand, anglais"),
         _f("target_country", "Pays souhaité", _K.COUNTRY, _R.REQUIRED, _P,
-           help="nom du pays en toutes lettres, ex. Allemagne"),
+           help="choisir dans la liste, ex. Allemagne"),
         _f("target_region", "Région / ville souhaitée", _K.TEXT, _R.OPTIONAL, _P),
         _f("partner_school_type", "Type d'établissement partenaire recherché", _K.TEXT, _R.REQUIRED, _P),
         _f("pupils_level", "Niveau / classes concernés", _K.TEXT, _R.REQUIRED, _P, help="ex. 4e, 3e"),
@@ -190,7 +190,8 @@ PARTNER_SHEET = FormSpec(
         _f("partner_school_type", "Type d'établissement", _K.TEXT, _R.REQUIRED, _PS, label_en="Type of school"),
         _f("partner_address", "Adresse", _K.TEXT, _R.OPTIONAL, _PS, label_en="Address"),
         _f("partner_city", "Ville", _K.TEXT, _R.REQUIRED, _PS, label_en="City"),
-        _f("partner_country", "Pays", _K.COUNTRY, _R.REQUIRED, _PS, label_en="Country"),
+        _f("partner_country", "Pays", _K.COUNTRY, _R.REQUIRED, _PS, label_en="Country",
+           help="choisir dans la liste / choose from the list"),
         _f("partner_head_name", "Chef d'établissement", _K.TEXT, _R.REQUIRED, _PS, label_en="Head of school"),
         _f("partner_email", "Courriel de contact", _K.EMAIL, _R.REQUIRED, _PS, label_en="Contact e-mail"),
         _f("partner_languages", "Langues enseignées", _K.LIST, _R.REQUIRED, _PS,
@@ -201,6 +202,23 @@ PARTNER_SHEET = FormSpec(
     ),
 )
 # fmt: on
+
+CONDITIONS: Mapping[Requirement, str] = {
+    Requirement.IF_PHYSICAL: "obligatoire pour une mobilité physique",
+    Requirement.IF_PARTNER: "obligatoire si un partenaire est déjà identifié",
+}
+
+
+def field_help(field: FieldSpec) -> str:
+    """The help printed beside an input on the blank forms (the readers skip it when it is no answer)."""
+    parts = [field.help] if field.help else []
+    condition = CONDITIONS.get(field.requirement)
+    if condition and condition not in field.help:
+        parts.append(condition)
+    if field.kind in (FieldKind.CHOICE, FieldKind.COUNTRY) and not field.help:
+        parts.append("choisir dans la liste")
+    return " ; ".join(parts)
+
 
 FORM_SPECS: Mapping[str, FormSpec] = {spec.form_id: spec for spec in (REQUEST_FORM, PARTNER_SHEET)}
 ALL_FIELD_KEYS: frozenset[str] = frozenset(key for spec in FORM_SPECS.values() for key in spec.keys)

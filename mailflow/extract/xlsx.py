@@ -1,8 +1,8 @@
 """Excel workbooks -> raw form values, read by the workbook's defined names (the official template).
 
-Untrusted bytes: the zip container is checked before openpyxl opens it (declared uncompressed size,
-member count, encryption); formulas are never evaluated (cached values only) and macros are never kept.
-Reading by labels (home-made copies) is a later, separate strategy with its own ``source``.
+Untrusted bytes: the container is checked before any parser opens it (declared uncompressed size,
+compression ratio, member count, encryption); formulas are never evaluated (cached values only) and
+macros are never kept. Home-made copies are read by their labels (sheets.py, labels.py).
 """
 
 from __future__ import annotations
@@ -35,25 +35,21 @@ _REFERENCE = re.compile(
 _CONSTANT = re.compile(r'=?"(?P<text>(?:[^"]|"")*)"')
 
 ENCRYPTED = (
-    "Le fichier est protégé par un mot de passe et ne peut pas être lu ; merci d'envoyer le formulaire "
+    "Le classeur est protégé par un mot de passe et ne peut pas être lu ; merci de renvoyer le formulaire "
     "sans mot de passe."
 )
 CORRUPT = (
-    "Le fichier est endommagé ou n'est pas un classeur Excel lisible ; merci de renvoyer le formulaire "
-    "officiel au format .xlsx."
+    "Le fichier est endommagé ou n'est pas un classeur lisible ; merci de renvoyer le formulaire "
+    "officiel au format Excel (.xlsx)."
 )
 TOO_LARGE = (
     "Le fichier est anormalement volumineux une fois décompressé ; il n'a pas été ouvert. Merci de "
-    "renvoyer le formulaire officiel."
+    "renvoyer le formulaire officiel au format Excel (.xlsx)."
 )
-OLD_EXCEL = (
-    "Le fichier est au format Excel 97-2003 (.xls), qui n'est pas encore lu automatiquement ; merci "
-    "d'envoyer le formulaire officiel au format .xlsx."
-)
-OPENDOCUMENT = (
-    "Le fichier est au format OpenDocument (.ods), qui n'est pas encore lu automatiquement ; merci "
-    "d'envoyer le formulaire officiel au format .xlsx."
-)
+MAX_UNCOMPRESSED = 50_000_000
+MAX_RATIO = 200  # a member of more than 1 MB compressed more than this: a zip bomb, not a workbook
+_RATIO_FLOOR = 1_000_000
+_OPENDOCUMENT_SHEET = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 class RawForm(BaseModel):
@@ -64,40 +60,58 @@ class RawForm(BaseModel):
     form_id: str | None
     version: str | None
     cells: dict[str, object]
-    source: str = "defined_names"
+    source: str = "defined_names"  # or "acroform", "labels", "pdf_text"
 
 
-def check_container(data: bytes, *, max_uncompressed: int = 50_000_000) -> None:
-    """Refuse, before any parsing, what is not a plain zip of reasonable size (UnreadableForm)."""
+def check_container(data: bytes, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> str:
+    """What kind of workbook ``data`` is ("xlsx", "xlsb", "ods" or "xls"), checked before any parsing.
+
+    Raises UnreadableForm (French message) for encrypted files, zip bombs (declared size, compression
+    ratio, member count) and whatever is not a workbook.
+    """
     if data.startswith(_CFB_MAGIC):  # an OLE file: encrypted OOXML or a legacy .xls
-        raise UnreadableForm(ENCRYPTED if _ENCRYPTED_STREAM in data else OLD_EXCEL)
+        if _ENCRYPTED_STREAM in data:
+            raise UnreadableForm(ENCRYPTED)
+        return "xls"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > max_uncompressed:
                 raise UnreadableForm(TOO_LARGE)
+            if any(
+                m.file_size > _RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1)
+                for m in members
+            ):
+                raise UnreadableForm(TOO_LARGE)
             if any(m.flag_bits & 0x1 for m in members):
                 raise UnreadableForm(ENCRYPTED)
             names = {m.filename: m for m in members}
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "xl/workbook.bin" in names:
+                return "xlsb"
             mimetype = names.get("mimetype")
-            if (
-                mimetype is not None
-                and mimetype.file_size < 200
-                and b"opendocument" in archive.read(mimetype)
-            ):
-                raise UnreadableForm(OPENDOCUMENT)
+            if mimetype is not None and mimetype.file_size < 200:
+                if archive.read(mimetype).strip() != _OPENDOCUMENT_SHEET:
+                    raise UnreadableForm(CORRUPT)  # a text document or a presentation
+                manifest = names.get("META-INF/manifest.xml")
+                if manifest is not None and b"encryption-data" in archive.read(manifest):
+                    raise UnreadableForm(ENCRYPTED)
+                return "ods"
     except UnreadableForm:
         raise
     except Exception as exc:  # BadZipFile, truncated data, bad headers
         raise UnreadableForm(CORRUPT) from exc
+    raise UnreadableForm(CORRUPT)
 
 
-def read_xlsx(data: bytes, *, max_uncompressed: int = 50_000_000) -> RawForm | None:
+def read_xlsx(data: bytes, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> RawForm | None:
     """Read a workbook's input cells by defined names; None when it has none of ours (not our form).
 
-    Raises UnreadableForm (French message) for encrypted, corrupt or oversized files.
+    Raises UnreadableForm (French message) for encrypted, corrupt or oversized files and other formats.
     """
-    check_container(data, max_uncompressed=max_uncompressed)
+    if check_container(data, max_uncompressed=max_uncompressed) != "xlsx":
+        return None  # .xls, .xlsb, .ods: no defined names read, the labels will be looked for
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions, not our concern

@@ -75,11 +75,13 @@ def step_extract(ctx: IngestContext) -> Outcome:
     ctx.visible = visible_reply(msg.text)
     ctx.commands = parse_commands(ctx.visible)
     scan = scan_attachments(msg.attachments)
-    by_name = {a.filename: a for a in msg.attachments}
     for found in scan.forms:
         if found.spec_id == REQUEST_FORM.form_id:
-            check = check_form(REQUEST_FORM, found.raw.cells)
-            ctx.requests.append((found, check, by_name[found.attachment_name]))
+            # The form file itself, also when it came inside a forwarded message.
+            attachment = found.attachment or next(
+                a for a in msg.attachments if a.filename == found.attachment_name
+            )
+            ctx.requests.append((found, check_form(REQUEST_FORM, found.raw.cells), attachment))
         elif found.spec_id == PARTNER_SHEET.form_id:
             ctx.partner_sheets.append((found, check_form(PARTNER_SHEET, found.raw.cells)))
     ctx.unreadable = list(scan.unreadable)

@@ -106,14 +106,16 @@ def test_story_reaches_notification_through_imap_and_smtp_when_daemon_runs(daemo
     rector_request = next(m for m in _sent_to(smtp_server, 5)[3:] if m.to_addrs == (mails.RECTOR,))
 
     dovecot.deliver(user, mails.rector_validates(rector_request, now))
-    notification = _sent_to(smtp_server, 6)[5]
-    assert notification.to_addrs == (mails.SCHOOL,) and "Notification" in notification.subject
+    answered = _sent_to(smtp_server, 7)[5:]  # the notification, and the confirmation of /valider
+    notification = next(m for m in answered if m.to_addrs == (mails.SCHOOL,))
+    assert "Notification" in notification.subject
+    assert any(m.to_addrs == (mails.RECTOR,) and "Commande prise en compte" in m.subject for m in answered)
 
     # Every sent mail has its copy in Sent; the parties' mails left the inbox for the processed folder.
-    assert _eventually(lambda: dovecot.status(user, "Sent")["messages"] == 6)
+    assert _eventually(lambda: dovecot.status(user, "Sent")["messages"] == 7)
     assert _eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 0)
     assert dovecot.status(user, "mailflow/traites")["messages"] == 5
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
-    assert len({m.message_id for m in _sent_to(smtp_server, 6)}) == 6  # nothing sent twice
+    assert len({m.message_id for m in _sent_to(smtp_server, 7)}) == 7  # nothing sent twice

@@ -15,10 +15,10 @@ from mailflow.adapters.formbuild import build_forms, build_partner_sheet, build_
 from mailflow.domain.errors import UnreadableForm
 from mailflow.domain.forms import PARTNER_SHEET, REQUEST_FORM, FormSpec, check_form
 from mailflow.domain.message import Attachment
-from mailflow.extract.forms import NOT_YET_READ, scan_attachments
-from mailflow.extract.xlsx import CORRUPT, ENCRYPTED, OLD_EXCEL, TOO_LARGE, read_xlsx
+from mailflow.extract.forms import scan_attachments
+from mailflow.extract.pdf import CORRUPT_PDF
+from mailflow.extract.xlsx import CORRUPT, ENCRYPTED, TOO_LARGE, check_container, read_xlsx
 
-ROOT = Path(__file__).resolve().parents[2]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 REQUEST_VALUES: dict[str, object] = {
@@ -46,6 +46,113 @@ REQUEST_VALUES: dict[str, object] = {
     "etwinning_registered": True,
     "signed_on": date(2026, 11, 12),
     "signatory": "Claire Martin, proviseure",
+}
+
+
+def _variant(**changes: object) -> dict[str, object]:
+    values = dict(REQUEST_VALUES)
+    values.update(changes)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+# Many different fillings of the request form: the readers must give back exactly what check_form makes
+# of the values themselves (same normalised values, same problems), whatever the file format.
+VALUE_SETS: dict[str, dict[str, object]] = {
+    "kleber": _variant(),
+    "college-virtual-spain": _variant(
+        school_name="Collège Jean-Jacques Waltz",
+        uai=" 0680066 c ",
+        school_type="Collège",
+        school_status="privé sous contrat",
+        target_country="Espagne",
+        mobility_type="virtuelle",
+        mobility_period=None,
+        pupils_count="28 élèves",
+        signed_on="12 novembre 2026",
+        phone="+33 3 89 12 34 56",
+        languages_taught="anglais; espagnol",
+        postal_code=68000,
+        city="Colmar",
+    ),
+    "partner-known-germany": _variant(
+        existing_partner=True,
+        partner_name="Goethe-Gymnasium",
+        partner_city="Freiburg im Breisgau",
+        partner_email="sekretariat@goethe-gymnasium.de",
+        partner_head_name="Dr. Andrea Vogel",
+        target_country="Deutschland",
+        mobility_type="virtuelle et physique",
+        mobility_period="du 3 au 10 mars 2027",
+        etwinning_registered=True,
+        erasmus_accreditation=True,
+        etwinning_school_label=False,
+        other_framework="OFAJ, accord bilatéral…",
+        teacher_subject="Allemand",
+    ),
+    "ecole-scotland": _variant(
+        school_name="École élémentaire du Neuhof",
+        uai="0671236E",
+        school_type="École",
+        target_country="Royaume-Uni",
+        target_region="Écosse",
+        languages_taught=("anglais",),
+        pupils_count="12",
+        signed_on="2026-11-12",
+        phone="0388123456",
+        mobility_type="virtuelle",
+        mobility_period=None,
+        partner_school_type="Primary school",
+    ),
+    "lp-italy-multiline": _variant(
+        school_name="Lycée professionnel d’Altkirch",
+        uai="0670384D",
+        school_type="LP",
+        target_country="IT",
+        pupils_count=500,
+        signed_on=date(2027, 1, 1),
+        project_theme="Objectifs :\n- découvrir la gastronomie\n- pratiquer l'italien « en situation »",
+        address="3 rue de l'Œuvre Notre-Dame\nBP 40021",
+        working_languages="italien, français",
+    ),
+    "erea-austria-hybrid": _variant(
+        school_name="EREA Jean Monnet",
+        uai="0672134F",
+        school_type="EREA",
+        target_country="Autriche",
+        mobility_type="hybride",
+        mobility_period="printemps 2027",
+        school_status="Publique",
+    ),
+    "poland-unicode": _variant(
+        target_country="Pologne",
+        existing_partner="Oui",
+        partner_name="Liceum Ogólnokształcące nr 1",
+        partner_city="Łódź",
+        partner_email="sekretariat@lo1.lodz.pl",
+        partner_head_name="Paweł Wiśniewski",
+        head_name="Mme Œnone Straßburger",
+        signatory="Œnone Straßburger, proviseure",
+    ),
+    "minimal-virtual": _variant(
+        mobility_type="virtuel",
+        mobility_period=None,
+        etwinning_registered=None,
+        target_country="be",
+        languages_taught="allemand et anglais",
+        head_name="M. Luc Bauer",
+    ),
+    "invalid-values": _variant(
+        uai="0740003A",
+        school_email="pas-un-courriel",
+        pupils_count=0,
+        postal_code="6700",
+        target_country="Atlantide",
+        signed_on="bientôt",
+        mobility_type="en bateau",
+    ),
+    "missing-required": _variant(
+        school_name=None, uai=None, phone=None, existing_partner=None, signatory=None
+    ),
 }
 PARTNER_VALUES: dict[str, object] = {
     "partner_name": "Goethe-Gymnasium Freiburg",
@@ -107,6 +214,22 @@ def test_filled_request_form_reads_back_ok_when_filled_with_fill_form(blank_requ
     assert check.values["target_country"] == "DE"
 
 
+@pytest.mark.parametrize("name", VALUE_SETS)
+def test_filled_request_form_reads_back_the_same_values_when_filled_in_many_ways(
+    blank_request: bytes, name: str
+) -> None:
+    values = VALUE_SETS[name]
+    scan = scan_attachments(
+        [Attachment(filename=f"{name}.xlsx", content_type=XLSX_TYPE, data=fill_form(blank_request, values))]
+    )
+    (found,) = scan.forms
+    assert (found.spec_id, found.source) == ("demande-appariement", "defined_names")
+    read, expected = check_form(REQUEST_FORM, found.raw.cells), check_form(REQUEST_FORM, values)
+    assert read.values == expected.values
+    assert [(p.field, p.code) for p in read.problems] == [(p.field, p.code) for p in expected.problems]
+    assert read.ok is not name.startswith(("invalid", "missing"))
+
+
 def test_filled_partner_sheet_reads_back_ok_when_filled_with_fill_form(blank_partner: bytes) -> None:
     raw = read_xlsx(fill_form(blank_partner, PARTNER_VALUES))
     assert raw is not None
@@ -147,7 +270,11 @@ def test_build_is_deterministic_when_run_twice() -> None:
 @pytest.mark.parametrize("spec", [REQUEST_FORM, PARTNER_SHEET], ids=lambda s: s.form_id)
 def test_build_forms_writes_one_name_per_field_when_run(tmp_path: Path, spec: FormSpec) -> None:
     paths = build_forms(tmp_path / "forms")
-    assert [p.name for p in paths] == ["demande-appariement.xlsx", "fiche-partenaire.xlsx"]
+    assert [p.name for p in paths] == [
+        "demande-appariement.xlsx",
+        "demande-appariement.pdf",
+        "fiche-partenaire.xlsx",
+    ]
     wb = load_workbook(tmp_path / "forms" / f"{spec.form_id}.xlsx")
     names = set(wb.defined_names)
     assert names - {"form_id", "form_version"} == set(spec.keys)
@@ -174,14 +301,6 @@ def test_request_form_has_drop_downs_when_choice_or_yesno(blank_request: bytes) 
     assert lists[cells["existing_partner"]] == '"oui,non"'
     assert cells["school_type"] in lists and cells["school_status"] in lists
     assert "ce.dareic@ac-strasbourg.fr" in " ".join(str(c.value) for c in wb["Instructions"]["B"])
-
-
-def test_committed_forms_match_schema_when_present() -> None:
-    for spec in (REQUEST_FORM, PARTNER_SHEET):
-        raw = read_xlsx((ROOT / "forms" / f"{spec.form_id}.xlsx").read_bytes())
-        assert raw is not None, "run `mailflow forms build`"
-        assert (raw.form_id, raw.version) == (spec.form_id, spec.version), "run `mailflow forms build`"
-        assert set(raw.cells) == set(spec.keys), "run `mailflow forms build`"
 
 
 # ------------------------------------------------------------------------------------ other books
@@ -268,10 +387,10 @@ def test_read_refuses_when_workbook_is_password_protected() -> None:
     assert "mot de passe" in ENCRYPTED
 
 
-def test_read_explains_old_format_when_file_is_legacy_xls() -> None:
-    with pytest.raises(UnreadableForm) as error:
-        read_xlsx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500)
-    assert str(error.value) == OLD_EXCEL
+def test_read_leaves_legacy_xls_to_the_label_search_when_file_is_ole() -> None:
+    legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500
+    assert check_container(legacy) == "xls"
+    assert read_xlsx(legacy) is None
 
 
 # ------------------------------------------------------------------------------------- scanning
@@ -291,13 +410,10 @@ def test_scan_picks_the_form_when_among_other_attachments(blank_request: bytes) 
         ("demande appariement.xlsx", "demande-appariement")
     ]
     assert scan.forms[0].raw.cells["school_name"] == "Lycée Kléber"
-    assert scan.unreadable == (
-        (
-            "lettre.pdf",
-            "Ce format n'est pas encore lu automatiquement ; merci d'envoyer le formulaire Excel officiel.",
-        ),
+    assert scan.unreadable == (("lettre.pdf", CORRUPT_PDF),)
+    assert (
+        scan.forms[0].source == "defined_names" and scan.forms[0].display_name == "demande appariement.xlsx"
     )
-    assert scan.unreadable[0][1] == NOT_YET_READ
 
 
 def test_scan_reports_reason_when_spreadsheet_is_broken_or_old() -> None:
@@ -308,11 +424,7 @@ def test_scan_reports_reason_when_spreadsheet_is_broken_or_old() -> None:
     ]
     scan = scan_attachments(attachments)
     assert scan.forms == ()
-    assert scan.unreadable == (
-        ("demande.xlsx", CORRUPT),
-        ("demande.xls", NOT_YET_READ),
-        ("demande.ods", NOT_YET_READ),
-    )
+    assert scan.unreadable == (("demande.xlsx", CORRUPT), ("demande.xls", CORRUPT), ("demande.ods", CORRUPT))
 
 
 def test_scan_reads_form_when_named_xlsm_or_only_typed_by_content(blank_partner: bytes) -> None:
