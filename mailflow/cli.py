@@ -134,6 +134,30 @@ def ingest_file(ctx: click.Context, files: tuple[str, ...]) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def classify(file: str, as_json: bool) -> None:
+    """What mailflow sees in a message: kind, reasons, bounce details, out-of-office date."""
+    from mailflow.domain.errors import ExtractError
+    from mailflow.services.classify_view import classify_raw
+
+    try:
+        result = classify_raw(Path(file).read_bytes())
+    except ExtractError as exc:
+        raise click.ClickException(f"{file} is not an e-mail message: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    console.print(f"kind: [bold]{result['kind']}[/bold]")
+    for reason in result["reasons"]:  # type: ignore[attr-defined]
+        console.print(f"  because: {reason}")
+    if result["bounce"]:
+        console.print(f"bounce: {result['bounce']}")
+    if result["ooo_until"]:
+        console.print(f"out of office until: {result['ooo_until']}")
+
+
+@main.command()
 @click.option("--state", type=click.Choice([s.value for s in CaseState]), default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context

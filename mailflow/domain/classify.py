@@ -16,12 +16,17 @@ from mailflow.domain import mailpatterns as pat
 from mailflow.domain.dsn import (
     RecipientStatus,
     addresses_in,
+    bounce_text_head,
     first_status,
+    listed_local_parts,
     message_id_in_text,
     parse_delivery_status,
     returned_message_id,
+    returned_recipient,
+    text_of,
 )
 from mailflow.domain.message import InboundMessage
+from mailflow.domain.ooo import return_date, substitute_address
 
 
 class MailKind(StrEnum):
@@ -33,7 +38,11 @@ class MailKind(StrEnum):
 
 
 class BounceInfo(BaseModel):
-    """What a bounce says: ``failed`` (permanent) or ``delayed`` (do not mark the address dead)."""
+    """What a bounce says: ``failed`` (permanent) or ``delayed`` (do not mark the address dead).
+
+    ``recipients`` are lowercase; ``original_message_id`` is the Message-ID of our mail that failed
+    (from the returned message or headers, a Message-ID quoted in the text, else In-Reply-To/References).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,14 +51,23 @@ class BounceInfo(BaseModel):
     recipients: tuple[str, ...]
     original_message_id: str | None = None
 
+    @property
+    def permanent(self) -> bool:
+        """A permanent failure: the address is dead. A delay never is."""
+        return self.action == "failed" or (self.action != "delayed" and self.status.startswith("5."))
+
 
 class Classification(BaseModel):
+    """``ooo_until``: the last day of an absence (or the return day) an auto-reply names: move that
+    party's reminders after it. ``ooo_substitute``: the address it offers meanwhile."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: MailKind
     reasons: tuple[str, ...] = ()
     bounce: BounceInfo | None = None
     ooo_until: date | None = None
+    ooo_substitute: str | None = None
 
 
 _AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-AutoReply-From", "X-Mail-Autoreply")
@@ -60,12 +78,16 @@ _REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([A-Za-z0-9_-]+)", re.IGNORECAS
 _RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
 
 
-def classify(msg: InboundMessage) -> Classification:
-    """The kind of a message and the reasons for it (short English strings, most decisive first)."""
+def classify(msg: InboundMessage, *, received: date | None = None) -> Classification:
+    """The kind of a message and the reasons for it (short English strings, most decisive first).
+
+    ``received`` is the reference day for out-of-office dates written without a year when the
+    message has no usable Date header.
+    """
     return (
         _report(msg)
         or _bounce(msg)
-        or _autoreply(msg)
+        or _autoreply(msg, msg.date.date() if msg.date else received)
         or _listmail(msg)
         or Classification(kind=MailKind.HUMAN, reasons=("no machine-generated signal",))
     )
@@ -92,18 +114,7 @@ def _report(msg: InboundMessage) -> Classification | None:
     ]
     if not statuses:
         if report_type == "delivery-status" and not _challenge(msg, []):
-            head = _bounce_text_head(msg.text)
-            info = BounceInfo(
-                action="failed",
-                status=first_status(head),
-                recipients=tuple(_recipients_in_text(msg, head)),
-                original_message_id=_original_id(msg),
-            )
-            return Classification(
-                kind=MailKind.BOUNCE,
-                reasons=("delivery status report without a readable status part",),
-                bounce=info,
-            )
+            return _text_bounce(msg, ["delivery status report without a readable status part"])
         return None
     failed = [rs for rs in statuses if rs.action.startswith(("fail", "delay"))]
     if not failed:
@@ -140,10 +151,18 @@ def _dsn_bounce(msg: InboundMessage, failed: list[RecipientStatus]) -> Classific
 
 
 def _original_id(msg: InboundMessage) -> str | None:
+    """Which of our mails failed: the returned message's id, one quoted in the text, else the
+    bounce's In-Reply-To or the last of its References (Gmail and some relays set them)."""
     for a in msg.attachments:
         if a.content_type in _RETURNED_TYPES and (found := returned_message_id(a.data)):
             return found
-    return message_id_in_text(msg.text)
+    reports = (text_of(a.data) for a in msg.attachments if a.content_type == "message/delivery-status")
+    found = message_id_in_text(msg.text) or next(filter(None, map(message_id_in_text, reports)), None)
+    if found:
+        return found
+    if msg.in_reply_to:
+        return msg.in_reply_to[0]
+    return msg.references[-1] if msg.references else None
 
 
 # --- non-standard bounces -------------------------------------------------------------------------
@@ -173,42 +192,51 @@ def _bounce(msg: InboundMessage) -> Classification | None:
             reasons.append("Return-Path: <> (null sender)")
     if not reasons:
         return None
-    text_head = _bounce_text_head(msg.text)
-    recipients = addresses_in(failed_header) or _recipients_in_text(msg, text_head)
-    delayed = bool(pat.DELAY_SUBJECT.search(msg.subject))
+    return _text_bounce(msg, reasons)
+
+
+def _text_bounce(msg: InboundMessage, reasons: list[str]) -> Classification:
+    """A bounce read from its text: X-Failed-Recipients, else the addresses its explanation names."""
+    head = bounce_text_head(msg.text)
+    failed_header = " ".join(msg.header_all("X-Failed-Recipients"))
+    recipients = (
+        addresses_in(failed_header) or _recipients_in_text(msg, head) or _returned_recipients(msg, head)
+    )
     info = BounceInfo(
-        action="delayed" if delayed else "failed",
-        status=first_status(text_head),
+        action="delayed" if pat.delay_subject(msg.subject) else "failed",
+        status=first_status(head),
         recipients=tuple(recipients),
         original_message_id=_original_id(msg),
     )
     return Classification(kind=MailKind.BOUNCE, reasons=tuple(reasons), bounce=info)
 
 
-_RETURNED_MARKER = re.compile(
-    r"^(?:[ \t]*-{2,}[^\n]*?(?:original|returned|copy|header|below|unsent|forwarded|message)"
-    r"|[ \t]*(?:received|return-path|message-id|x-original-to|delivered-to):"
-    r"|[^\n]*?\boriginal message (?:follows|headers)\b)",
-    re.IGNORECASE,
-)
-_HEAD_LIMIT = 20_000
-
-
-def _bounce_text_head(text: str) -> str:
-    """The NDR's own explanation: the text before the returned message begins (bounded in size)."""
-    offset = 0
-    for line in text[:_HEAD_LIMIT].splitlines(keepends=True):
-        if len(line) <= 300 and _RETURNED_MARKER.match(line):
-            return text[:offset]
-        offset += len(line)
-    return text[:_HEAD_LIMIT]
-
-
 def _recipients_in_text(msg: InboundMessage, head: str) -> list[str]:
+    """Addresses the bounce's own explanation names, except the bounce's own sender and recipients;
+    AOL's bare user names get the domain of the daemon that sent the bounce."""
     ours = {msg.from_addr, *msg.to_addrs, *msg.cc_addrs}
-    return [
+    found = [
         a for a in addresses_in(head) if a not in ours and a.split("@", 1)[0] not in pat.DAEMON_LOCALPARTS
     ][:10]
+    if not found and "@" in msg.from_addr:
+        domain = msg.from_addr.split("@", 1)[1]
+        found = [f"{local}@{domain}" for local in listed_local_parts(head)]
+    return found
+
+
+def _returned_recipients(msg: InboundMessage, head: str) -> list[str]:
+    """When the explanation names nobody: a DSN nested in the returned message (a relay forwarding a
+    bounce), else the sole recipient of the returned message."""
+    returned = [a for a in msg.attachments if a.content_type in _RETURNED_TYPES]
+    for a in returned:
+        failed = [rs.recipient for rs in parse_delivery_status(a.data) if rs.action.startswith("fail")]
+        if failed:
+            return list(dict.fromkeys(r for r in failed if r))
+    for a in returned:
+        if found := returned_recipient(a.data):
+            return [found]
+    found = returned_recipient(msg.text[len(head) : len(head) + 20_000])
+    return [found] if found else []
 
 
 # --- auto-replies -----------------------------------------------------------------------------------
@@ -236,30 +264,24 @@ def _autoreply_headers(msg: InboundMessage) -> list[str]:
     return reasons
 
 
-def _autoreply(msg: InboundMessage) -> Classification | None:
+def _autoreply(msg: InboundMessage, reference: date | None) -> Classification | None:
     reasons = _autoreply_headers(msg)
     hit = pat.AUTOREPLY_SUBJECT.search(msg.subject) or pat.AUTOREPLY_SUBJECT_ANYWHERE.search(msg.subject)
     if hit:
-        reasons.append(f"auto-reply subject ({hit.group(0).strip(' [(')!r})")
+        reasons.append(f"auto-reply subject ({hit.group(0).strip(' [()')!r})")
     if pat.CHALLENGE_TEXT.search(msg.text[:5000]):
         reasons.append("challenge/response sender verification")
     if not reasons and _null_sender(msg) and not (msg.header("List-Id") or msg.header("List-Unsubscribe")):
         reasons.append("Return-Path: <> (null sender) without list headers")
     if not reasons:
         return None
-    return Classification(kind=MailKind.AUTOREPLY, reasons=tuple(reasons), ooo_until=_return_date(msg))
-
-
-def _return_date(msg: InboundMessage) -> date | None:
-    """Only the obvious numeric forms for now ("de retour le 12/09/2026"); day/month order."""
-    for text in (msg.subject, msg.text[:3000]):
-        m = pat.RETURN_DATE.search(text)
-        if m:
-            try:
-                return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            except ValueError:
-                return None
-    return None
+    own = (msg.from_addr, *msg.to_addrs, *msg.cc_addrs)
+    return Classification(
+        kind=MailKind.AUTOREPLY,
+        reasons=tuple(reasons),
+        ooo_until=return_date((msg.subject, msg.text), reference),
+        ooo_substitute=substitute_address(msg.text, exclude=own),
+    )
 
 
 # --- lists and bulk ---------------------------------------------------------------------------------

@@ -116,6 +116,62 @@ def message_id_in_text(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+def returned_recipient(data: bytes | str) -> str | None:
+    """The single recipient (To, no Cc) of a returned message or its headers; None if several or none:
+    the last resort of a bounce that names nobody ("421 example.com: Deferred" then the unsent mail)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    block = _header_block(text[:_MAX_REPORT])
+    to, cc = block.get("to", ""), block.get("cc", "")
+    found = addresses_in(to)
+    return found[0] if len(found) == 1 and not addresses_in(cc) else None
+
+
+def _header_block(text: str) -> dict[str, str]:
+    """The first header-like block of a text that has a To or Message-ID field."""
+    for block in _blocks(text):
+        if "to" in block or "message-id" in block:
+            return block
+    return {}
+
+
+_LISTED = re.compile(
+    r"following (?:recipients?|addresses?)[^\n]*:[ \t]*\n((?:[ \t]*[A-Za-z0-9._+-]{1,64}[ \t]*(?:\n|$))+)",
+    re.IGNORECASE,
+)
+
+
+def listed_local_parts(text: str) -> list[str]:
+    """Bare user names listed under "the following recipients …:" (AOL names no domain)."""
+    m = _LISTED.search(text)
+    if not m:
+        return []
+    return [line.strip().lower() for line in m.group(1).splitlines() if line.strip()][:10]
+
+
+_RETURNED_MARKER = re.compile(
+    r"^(?:[ \t]*-{2,}[^\n]*?(?:original|returned|copy|header|below|unsent|forwarded|message|d'origine"
+    r"|ursprüngliche)"
+    r"|[^\n]*?\b(?:en-t[êe]tes? (?:du |de )?message d'origine|original message headers"
+    r"|kopfzeilen der ursprünglichen nachricht)"
+    r"|[ \t]*(?:received|return-path|message-id|x-original-to|delivered-to):"
+    r"|[^\n]*?\boriginal message (?:follows|headers)\b"
+    r"|[ \t]*bounced e-?mail\s*:"
+    r"|From \S+@\S+ +\w{3} \w{3} +\d)",  # an mbox separator before the returned mail
+    re.IGNORECASE,
+)
+_HEAD_LIMIT = 20_000
+
+
+def bounce_text_head(text: str) -> str:
+    """A non-standard bounce's own explanation: its text before the returned message (bounded)."""
+    offset = 0
+    for line in text[:_HEAD_LIMIT].splitlines(keepends=True):
+        if len(line) <= 300 and _RETURNED_MARKER.match(line):
+            return text[:offset]
+        offset += len(line)
+    return text[:_HEAD_LIMIT]
+
+
 def first_status(text: str) -> str:
     """The first RFC 3463 status code (4.x.x / 5.x.x) in a bounce's text, or ""."""
     for m in _STATUS.finditer(text):

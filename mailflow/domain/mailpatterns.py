@@ -16,7 +16,7 @@ AUTOREPLY_PHRASES = (
     r"out of (?:the )?office", r"auto\s*:", r"vacation (?:reply|message|notice)", r"on vacation",
     r"away from (?:the |my )?office",
     # German
-    r"automatische antwort", r"autom\. antwort", r"abwesenheitsnotiz", r"abwesenheitsnachricht",
+    r"automatische antwort", r"autom\. antwort", r"abwesenheitsnotiz", r"abwesenheitsnachricht", r"abwesend\s*:",
     # Spanish, Portuguese
     r"respuesta autom[áa]tica", r"fuera de (?:la )?oficina", r"ausente de la oficina",
     r"resposta autom[áa]tica", r"fora do escrit[óo]rio", r"aus[êe]ncia tempor[áa]ria",
@@ -53,12 +53,26 @@ BOUNCE_PHRASES = (
     r"niedostarczalna", r"returned to sender", r"delayed mail", r"delivery delayed",
     r"mail delivery (?:problem|error)", r"delivery problem", r"message delivery (?:problem|error)",
     r"メールエラー", r"配信エラー", r"不達", r"退信", r"系统退信", r"전송 ?실패",
+    r"remise impossible", r"message non remis", r"[ée]chec de l'envoi", r"remise (?:diff[ée]r[ée]e|retard[ée]e)",
+    r"notification d'[ée]tat de (?:la )?(?:remise|distribution)", r"zustellung fehlgeschlagen",
+    r"unzustellbare nachricht", r"benachrichtigung zum übermittlungsstatus", r"zustellung verz[öo]gert",
 )  # fmt: skip
 BOUNCE_SUBJECT = re.compile(_LEAD + r"(?:" + "|".join(BOUNCE_PHRASES) + r")", re.IGNORECASE)
 DELAY_SUBJECT = re.compile(
-    r"\(delay\)|delayed|warning: could not send|delivery delayed|still being retried|verz[öo]gert|retard",
+    r"\(delay\)|\(verz[öo]gerung\)|\(retard\)|delayed|warning: could not send|delivery delayed"
+    r"|still being retried|verz[öo]gert|retard|diff[ée]r[ée]e",
     re.IGNORECASE,
 )
+
+
+def delay_subject(subject: str) -> bool:
+    """A delay warning's subject ("Delivery Status Notification (Delay)", "Remise retardée : …").
+    Only the notice's own words count, not the original subject quoted after the first colon."""
+    hit = BOUNCE_SUBJECT.search(subject)
+    colon = subject.find(":")
+    end = max(hit.end() if hit else 0, colon if colon >= 0 else len(subject))
+    return bool(DELAY_SUBJECT.search(subject[:end]))
+
 
 # Senders that are the mail system itself.
 DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"})
@@ -69,12 +83,5 @@ CHALLENGE_TEXT = re.compile(
     r"add (?:yourself|your (?:e-?mail )?address) to (?:my|the recipient'?s?) (?:\w+ )?(?:guest|allowed|approved"
     r"|white|safe) ?list|sender not pre-approved|sender verification|verify (?:that )?you are (?:a )?(?:human|real)"
     r"|challenge[- ]response|protected by bluebottle|have your address added to the recipient",
-    re.IGNORECASE,
-)
-
-# Simple return dates: "de retour le 12/09/2026", "bis einschließlich 14.03.2026".
-RETURN_DATE = re.compile(
-    r"(?:de retour|retour pr[ée]vu|absente? jusqu'au|zur[üu]ck am"
-    r"|bis einschlie[ßs]lich|bis zum)\s+(?:le |du |the |am )?(?:\w+\.?,? )?(\d{1,2})[./](\d{1,2})[./](\d{4})",
     re.IGNORECASE,
 )

@@ -1,5 +1,8 @@
 """Raw RFC 5322 bytes -> InboundMessage: decoded headers, the readable text, safe attachments.
 
+Attachments include the files inside Outlook's ``winmail.dat`` (TNEF, which they replace) and files
+uuencoded inside a text part (cut out of the text); forwarded messages stay one ``.eml`` attachment.
+
 Never raises on malformed mail (problems become ``defects``); raises ExtractError only for input that
 is not an Internet message at all (an Outlook .msg file, a zip, a PDF, nothing).
 """
@@ -7,6 +10,7 @@ is not an Internet message at all (an Outlook .msg file, a zip, a PDF, nothing).
 from __future__ import annotations
 
 import email
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,15 +24,28 @@ from mailflow.domain.message import Attachment, InboundMessage
 from mailflow.extract import parts as P
 from mailflow.extract.charsets import decode_bytes, decode_words, fix_surrogates, one_line, repair_words
 from mailflow.extract.html2text import html_to_text
+from mailflow.extract.tnef import is_tnef, unpack_tnef
 
 MAX_DEPTH = 20
 MAX_DEFECTS = 50
+MAX_ATTACHMENTS = 1000
+MAX_TEXT_CHARS = 2_000_000
 _POLICY = policy.default
 _NOT_MAIL = {
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Outlook .msg file (OLE compound document), not an Internet message",
     b"PK\x03\x04": "a zip archive (docx/xlsx/zip), not an Internet message",
     b"%PDF-": "a PDF file, not an Internet message",
 }
+_TYPES = mimetypes.MimeTypes()  # the built-in table only: the same answer on every machine
+for _ext, _type in {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".msg": "application/vnd.ms-outlook",
+}.items():
+    _TYPES.add_type(_type, _ext)
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 # Bounce/receipt parts the classifier reads although they are text/* or message/* without a name.
 _REPORT_PARTS = frozenset(
@@ -39,29 +56,46 @@ _REPORT_PARTS = frozenset(
 @dataclass
 class _Walk:
     max_bytes: int
+    max_total: int
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     other_text: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    total: int = 0
 
     def defect(self, text: str) -> None:
         if text not in self.defects and len(self.defects) < MAX_DEFECTS:
             self.defects.append(text)
 
     def attach(self, part: Message, ctype: str, data: bytes) -> None:
+        self.add(P.raw_filename(part), ctype, data)
+
+    def add(self, raw_name: str | None, ctype: str, data: bytes) -> None:
+        """Keep one attachment under a safe name, within the per-file, total and count limits."""
         index = len(self.attachments) + 1
-        name = P.safe_filename(P.raw_filename(part), index, ".eml" if ctype == "message/rfc822" else "")
+        name = P.safe_filename(raw_name, index, ".eml" if ctype == "message/rfc822" else "")
         if len(data) > self.max_bytes:
             self.defect(f"attachment {name!r} dropped: {len(data)} bytes is over the {self.max_bytes} limit")
-            return
-        self.attachments.append(Attachment(filename=name, content_type=ctype, data=data))
+        elif self.total + len(data) > self.max_total:
+            self.defect(f"attachment {name!r} dropped: the attachments exceed {self.max_total} bytes in all")
+        elif len(self.attachments) >= MAX_ATTACHMENTS:
+            self.defect(f"attachments after the first {MAX_ATTACHMENTS} dropped")
+        else:
+            self.total += len(data)
+            self.attachments.append(Attachment(filename=name, content_type=ctype, data=data))
 
 
-def parse_message(raw: bytes, *, max_attachment_bytes: int = 25_000_000) -> InboundMessage:
-    """Parse one raw message; see the module docstring for what may raise."""
+def parse_message(
+    raw: bytes, *, max_attachment_bytes: int = 25_000_000, max_total_bytes: int = 100_000_000
+) -> InboundMessage:
+    """Parse one raw message; see the module docstring for what may raise.
+
+    Attachments over ``max_attachment_bytes`` each, or past ``max_total_bytes`` in all, or past
+    MAX_ATTACHMENTS in number, are dropped with a defect; text parts are cut at MAX_TEXT_CHARS.
+    """
     _reject_non_message(raw)
-    walk = _Walk(max_bytes=max_attachment_bytes)
+    walk = _Walk(max_bytes=max_attachment_bytes, max_total=max_total_bytes)
     try:
         msg = email.message_from_bytes(raw, policy=_POLICY)
     except Exception as exc:  # RecursionError and friends: keep the headers at least
@@ -207,20 +241,56 @@ def _leaf(part: Message, ctype: str, walk: _Walk) -> None:
     maintype = ctype.split("/", 1)[0]
     if maintype == "multipart":  # boundary never found: the parser kept the raw text
         walk.defect(f"{ctype} without readable parts: kept as text")
-        walk.other_text.append(decode_bytes(P.leaf_bytes(part)).replace("\r\n", "\n").replace("\r", "\n"))
+        walk.other_text.append(_text(walk, decode_bytes(P.leaf_bytes(part))))
         return
-    has_name = P.raw_filename(part) is not None
-    if has_name or P.disposition(part) == "attachment" or maintype != "text" or ctype in _REPORT_PARTS:
-        walk.attach(part, ctype, P.leaf_bytes(part))
+    raw_name = P.raw_filename(part)
+    if (
+        raw_name is not None
+        or P.disposition(part) == "attachment"
+        or maintype != "text"
+        or ctype in _REPORT_PARTS
+    ):
+        data = P.leaf_bytes(part)
+        if not (is_tnef(ctype, raw_name, data) and _unpack_tnef(data, walk)):
+            walk.attach(part, ctype, data)
         return
     try:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    text = decode_bytes(P.leaf_bytes(part), charset).replace("\r\n", "\n").replace("\r", "\n")
+    text = _text(walk, decode_bytes(P.leaf_bytes(part), charset))
     if ctype == "text/plain":
+        text, files = P.split_uuencoded(text)
+        for name, data in files:
+            walk.add(name, _guess_type(name), data)
         walk.plain.append(text)
     elif ctype == "text/html":
         walk.html.append(text)
     else:
         walk.other_text.append(text)
+
+
+def _text(walk: _Walk, text: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        walk.defect(f"text part cut at {MAX_TEXT_CHARS} characters")
+        text = text[:MAX_TEXT_CHARS]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unpack_tnef(data: bytes, walk: _Walk) -> bool:
+    """Replace winmail.dat by the files it carries; False (keep it whole) when it carries none."""
+    content = unpack_tnef(data)
+    if content is None:
+        walk.defect("winmail.dat (TNEF) could not be unpacked: kept as it is")
+        return False
+    if content.html:
+        walk.html.append(content.html)
+    if content.body:
+        walk.other_text.append(content.body)
+    for item in content.files:
+        walk.add(item.name or None, _guess_type(item.name), item.data)
+    return bool(content.files)
+
+
+def _guess_type(name: str) -> str:
+    return _TYPES.guess_type(name, strict=False)[0] or "application/octet-stream"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import re
 import unicodedata
 from email import policy
@@ -108,3 +109,54 @@ def message_bytes(part: Message) -> bytes:
 
 def defect_names(part: Message) -> list[str]:
     return [type(d).__name__ for d in getattr(part, "defects", ())]
+
+
+# --- uuencoded files inside a text part ("begin 644 name" ... "end") --------------------------------
+
+_UU_BEGIN = re.compile(r"^begin(?:-base64)? +[0-7]{3,4} +(\S[^\n]*?)[ \t]*$", re.MULTILINE)
+_UU_END = re.compile(r"^end[ \t]*$", re.MULTILINE)
+MAX_UU_FILES = 50
+
+
+def split_uuencoded(text: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """The text without its uuencoded blocks, and the (name, bytes) of each block (decoded leniently:
+    a bad line is decoded as far as it goes, as uudecode does). Text without ``begin`` is returned as is."""
+    if "begin " not in text:
+        return text, []
+    files: list[tuple[str, bytes]] = []
+    kept: list[str] = []
+    pos = 0
+    for begin in _UU_BEGIN.finditer(text):
+        if begin.start() < pos or len(files) >= MAX_UU_FILES:
+            continue
+        end = _UU_END.search(text, begin.end())
+        if end is None:
+            break
+        data = _uudecode(text[begin.end() : end.start()])
+        if data is None:
+            continue
+        kept.append(text[pos : begin.start()])
+        files.append((begin.group(1).strip(), data))
+        pos = end.end() + (1 if text[end.end() : end.end() + 1] == "\n" else 0)
+    kept.append(text[pos:])
+    return "".join(kept), files
+
+
+def _uudecode(block: str) -> bytes | None:
+    """Decode the lines between ``begin`` and ``end``; None if they do not look uuencoded at all."""
+    out: list[bytes] = []
+    lines = [line.rstrip("\r") for line in block.strip("\n").split("\n")]
+    if not lines or not all(line == "" or 32 <= ord(line[0]) <= 96 for line in lines):
+        return None
+    for line in lines:
+        if not line or line in {"`", " "}:
+            continue
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:
+            size = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3  # what uudecode does with trailing junk
+            try:
+                out.append(binascii.a2b_uu(line[:size]))
+            except binascii.Error:
+                return b"".join(out) if out else None
+    return b"".join(out)

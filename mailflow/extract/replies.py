@@ -27,10 +27,23 @@ _SEPARATOR = re.compile(
     r"^\s*(?:-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|mensaje original"
     r"|messaggio originale|oorspronkelijk bericht|originalmeddelande|opprinnelig melding|alkuperäinen viesti"
     r"|wiadomość oryginalna|forwarded message|message transféré|message transfere|weitergeleitete nachricht"
-    r"|mensaje reenviado|messaggio inoltrato)\s*-{2,}.*"
+    r"|mensaje reenviado|messaggio inoltrato|mail original|mail d'origine|message original)\s*-{2,}.*"
+    r"|-{3,}\s*(?:forwarded by|transf[ée]r[ée] par|weitergeleitet von|inoltrato da)\b.*"
     r"|_{10,}|begin forwarded message:|début du message réexpédié\s*:|anfang der weitergeleiteten nachricht:)\s*$",
     re.IGNORECASE,
 )
+# Lotus Notes: "Jean Dupont/ACAD wrote on 03/11/2026 10:12:", "-----"J" <j@x> a écrit : -----".
+_LOTUS_WROTE = re.compile(
+    rf"^-*\s*\S.{{0,200}}?\b(?:wrote on|a [ée]crit sur|schrieb am)\b.{{0,60}}:\s*$"
+    rf"|^-{{3,}}.{{1,200}}\b(?:{_VERBS})\s*:\s*-{{3,}}\s*$",
+    re.IGNORECASE,
+)
+# Lotus Notes' column header: a name, "03/11/2026 10:12", then "To" / "cc" / "Subject" on lines of their own.
+_LOTUS_DATE = re.compile(
+    r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[AP]M)?(?:\s{3,}\S.*)?$",
+    re.IGNORECASE,
+)
+_LOTUS_FIELD = re.compile(r"^(?:.*\s{3,})?(?:to|an|[àa]|cc|subject|objet|betreff)\s*:?\s*$", re.IGNORECASE)
 _HEADER_FROM = re.compile(r"^\s*\*?(?:from|de|von|van|da|od|fra|fr[åa]n|от)\s*:\s*\*?\s*\S", re.IGNORECASE)
 _HEADER_NEXT = re.compile(
     r"^\s*\*?(?:sent|date|envoy[ée]|gesendet|datum|verzonden|enviado(?: el)?|inviato|wys[łl]ano|sendt|skickat"
@@ -89,6 +102,10 @@ def _quote_header(lines: list[str]) -> tuple[int, int, bool] | None:
             return i, 1, False
         if len(stripped) <= 120 and _WROTE_SHORT.match(stripped):
             return i, 1, True
+        if len(stripped) <= 300 and _LOTUS_WROTE.match(stripped):
+            return i, 1, True
+        if _LOTUS_DATE.match(line) and (start := _lotus_block(lines, i)) is not None:
+            return start, i - start + 1, False
         window = stripped
         for span in range(1, _WINDOW + 1):
             if span > 1:
@@ -105,3 +122,15 @@ def _outlook_block(lines: list[str], i: int) -> bool:
     """A "From:" line followed within a few lines by "Sent:"/"To:"/"Subject:" (any language)."""
     following = [line for line in lines[i + 1 : i + 6] if line.strip()]
     return sum(1 for line in following[:4] if _HEADER_NEXT.match(line)) >= 2
+
+
+def _lotus_block(lines: list[str], i: int) -> int | None:
+    """Where a Lotus Notes header starts (the sender's lines above the date), if field names ("To",
+    "cc", "Subject", "Objet") stand at the end of lines around it; None otherwise."""
+    fields = [line for line in lines[max(0, i - 4) : i + 14] if _LOTUS_FIELD.match(line)]
+    if len(fields) < 2 or not any(re.search(r"(?i)(?:subject|objet|betreff)\s*:?\s*$", f) for f in fields):
+        return None
+    start = i
+    while start > 0 and i - start < 4 and lines[start - 1].strip():
+        start -= 1
+    return start

@@ -45,7 +45,9 @@ def step_dedupe(ctx: IngestContext) -> Outcome:
 
 def step_classify(ctx: IngestContext) -> Outcome:
     assert ctx.message is not None
-    ctx.classification = classify(ctx.message)
+    # The day the mail reached us dates an out-of-office notice that carries no usable Date header.
+    received = ctx.record.fetched_at.astimezone(ctx.deps.identity.timezone).date()
+    ctx.classification = classify(ctx.message, received=received)
     return CONTINUE
 
 

@@ -27,7 +27,7 @@ def handle_machine_mail(ctx: IngestContext, case: Case, cause: Cause) -> Case:
     ):
         return _bounce(ctx, case, bounce.recipients, bounce.status)
     if classification.kind is MailKind.AUTOREPLY and classification.ooo_until:
-        return _absence(ctx, case, classification.ooo_until, getattr(classification, "ooo_substitute", None))
+        return _absence(ctx, case, classification.ooo_until, classification.ooo_substitute)
     return case
 
 

@@ -115,3 +115,4 @@ def test_out_of_office_moves_embassy_reminder_after_return_when_absence_is_long(
         [reminder] = tx.pending_reminders(c.id)
         detail = next(e.detail for e in tx.events(c.id) if e.kind == "autoreply_received")
     assert reminder.due_on == moved.due_on and "absent jusqu'au" in detail
+    assert "remplacement@km-bw.example" in detail

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from mailflow.domain.classify import BounceInfo, MailKind, classify
 from mailflow.domain.message import Attachment, InboundMessage
+from mailflow.extract.mime import parse_message
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "mail"
 
 
 def _msg(
@@ -177,6 +181,7 @@ def test_return_date_is_read_when_the_autoreply_states_it_numerically() -> None:
         _msg(subject="Réponse automatique : x", text="Je suis absent, de retour le 12/09/2026.\nCordialement")
     )
     assert result.ooo_until == date(2026, 9, 12)
+    assert result.ooo_substitute is None
 
 
 def test_challenge_response_dsn_is_an_autoreply_when_it_asks_to_be_whitelisted() -> None:
@@ -214,3 +219,107 @@ def test_base64_recipient_block_is_read_when_a_relay_encoded_the_dsn_body() -> N
     att = Attachment(filename="d", content_type="message/delivery-status", data=data)
     result = classify(_msg(REPORT, attachments=(att,)))
     assert result.bounce is not None and result.bounce.recipients == ("x@example.org",)
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "permanent"),
+    [("failed", "5.1.1", True), ("failed", "", True), ("delayed", "4.4.7", False), ("delayed", "5.0.0", False),
+     ("relayed", "5.1.1", True), ("relayed", "4.0.0", False)],
+)  # fmt: skip
+def test_permanent_is_true_when_the_action_failed_or_the_status_is_5xx(
+    action: str, status: str, permanent: bool
+) -> None:
+    assert BounceInfo(action=action, status=status, recipients=()).permanent is permanent
+
+
+def test_original_id_comes_from_in_reply_to_when_nothing_is_returned() -> None:
+    msg = _msg(
+        (("Return-Path", "<>"),),
+        subject="Undelivered Mail Returned to Sender",
+        from_addr="mailer-daemon@mx.example.org",
+        text="<gone@example.org>: host said: 550 5.1.1 unknown user\n",
+    ).model_copy(update={"in_reply_to": ("<APP-2026-0042.n1.x@dareic.test>",)})
+    result = classify(msg)
+    assert result.bounce is not None
+    assert result.bounce.original_message_id == "<APP-2026-0042.n1.x@dareic.test>"
+    assert result.bounce.recipients == ("gone@example.org",)
+
+
+def test_original_id_comes_from_the_last_reference_when_there_is_no_in_reply_to() -> None:
+    msg = _msg(subject="Undeliverable: x", from_addr="postmaster@example.org").model_copy(
+        update={"references": ("<first@dareic.test>", "<last@dareic.test>")}
+    )
+    result = classify(msg)
+    assert result.bounce is not None and result.bounce.original_message_id == "<last@dareic.test>"
+
+
+def test_original_subject_saying_retard_is_not_a_delay_when_the_bounce_is_a_failure() -> None:
+    result = classify(
+        _msg(
+            (("Return-Path", "<>"),),
+            subject="Non remis : Relance, retard du dossier",
+            from_addr="postmaster@x.fr",
+        )
+    )
+    assert result.bounce is not None and result.bounce.action == "failed"
+
+
+def test_bare_user_name_gets_the_daemon_domain_when_aol_lists_no_domain() -> None:
+    result = classify(
+        _msg(
+            subject="Mail Delivery Problem",
+            from_addr="mailer-daemon@aol.example",
+            text="Your mail to the following recipients could not be delivered:\n\tsomeuser\n",
+        )
+    )
+    assert result.bounce is not None and result.bounce.recipients == ("someuser@aol.example",)
+
+
+def test_sole_recipient_of_the_returned_mail_is_the_failed_one_when_the_text_names_nobody() -> None:
+    text = (
+        "   ----- Transcript of session follows -----\n421 example.com (smtp)... Deferred\n\n"
+        "   ----- Unsent message follows -----\nFrom: ce.dareic@dareic.test\nTo: old@example.com\n"
+        "Subject: x\n\nbody\n"
+    )
+    result = classify(
+        _msg(
+            subject="Returned mail: Cannot send message for 4 days",
+            from_addr="mailer-daemon@x.org",
+            text=text,
+        )
+    )
+    assert result.bounce is not None and result.bounce.recipients == ("old@example.com",)
+
+
+@pytest.mark.parametrize(
+    ("name", "action", "status", "recipients", "original"),
+    [
+        ("bounce_fr_exchange_ndr.eml", "failed", "5.1.10", ("ecole.fermee@ac-strasbourg.fr",),
+         "<APP-2026-0042.n3.k3j9x0@dareic.ac-strasbourg.fr>"),
+        ("bounce_fr_delay.eml", "delayed", "4.4.7", ("direction@lycee.example.pl",),
+         "<APP-2026-0043.n5.w2e3r4@dareic.ac-strasbourg.fr>"),
+        ("bounce_fr_nonstandard_quoted_id.eml", "failed", "5.1.1", ("ancien.directeur@wanadoo.example.fr",),
+         "<APP-2026-0044.n1.t5y6u7@dareic.ac-strasbourg.fr>"),
+        ("bounce_en_inreplyto_only.eml", "failed", "5.2.2", ("office@school.example.org",),
+         "<APP-2026-0061.n2.o9i8u7@dareic.ac-strasbourg.fr>"),
+    ],
+)  # fmt: skip
+def test_composed_bounce_tells_which_mail_failed_when_classified(
+    name: str, action: str, status: str, recipients: tuple[str, ...], original: str
+) -> None:
+    result = classify(parse_message((DATA / name).read_bytes()))
+    assert result.kind is MailKind.BOUNCE
+    assert result.bounce == BounceInfo(
+        action=action, status=status, recipients=recipients, original_message_id=original
+    )
+    assert result.bounce.permanent is (action == "failed")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("receipt_fr_outlook.eml", MailKind.RECEIPT), ("list_newsletter.eml", MailKind.LIST),
+     ("reply_fr_outlook.eml", MailKind.HUMAN), ("reply_fr_lotus_notes.eml", MailKind.HUMAN),
+     ("reply_de_outlook.eml", MailKind.HUMAN)],
+)  # fmt: skip
+def test_composed_message_gets_its_kind_when_classified(name: str, kind: MailKind) -> None:
+    assert classify(parse_message((DATA / name).read_bytes())).kind is kind

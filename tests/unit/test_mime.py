@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import struct
 from datetime import UTC, datetime
 
 import pytest
@@ -240,3 +242,84 @@ def test_delivery_status_part_is_kept_as_attachment_when_a_report_arrives() -> N
     assert kinds == ["message/delivery-status", "text/rfc822-headers"]
     assert b"Action: failed" in msg.attachments[0].data
     assert msg.text == "failed"
+
+
+# --- TNEF (winmail.dat), uuencode, limits -------------------------------------------------------------
+
+
+def _tnef_object(level: int, name: int, kind: int, data: bytes) -> bytes:
+    return struct.pack("<BHHI", level, name, kind, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+
+def _winmail(files: list[tuple[str, bytes]]) -> bytes:
+    """A minimal TNEF stream as Outlook writes it: version, then per file rendering data, title, data."""
+    out = struct.pack("<IH", 0x223E9F78, 0x0101) + _tnef_object(1, 0x9006, 0x0008, b"\x00\x00\x01\x00")
+    for name, data in files:
+        out += _tnef_object(2, 0x9002, 0x0006, b"\x01\x00" + b"\x00" * 12)
+        out += _tnef_object(2, 0x8010, 0x0001, name.encode("cp1252") + b"\x00")
+        out += _tnef_object(2, 0x800F, 0x0006, data)
+    return out
+
+
+def _outlook_rich_text(payload: bytes) -> bytes:
+    return _mail(
+        """
+From: "Schmitt, Anne" <anne.schmitt@college.example.fr>
+To: DAREIC <ce.dareic@ac-strasbourg.fr>
+Subject: RE: [APP-2026-0042] Formulaire
+Thread-Index: AcVx1m2nq8x0c1ZsT6qGm3n1pQ==
+X-MS-Has-Attach: yes
+X-MS-TNEF-Correlator: <00000000A1B2C3D4E5F6@college.example.fr>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="----_=_NextPart_001_01C5A1B2.3C4D5E6F"
+""",
+        "------_=_NextPart_001_01C5A1B2.3C4D5E6F\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n"
+        "Voici le formulaire rempli.\r\n"
+        "------_=_NextPart_001_01C5A1B2.3C4D5E6F\r\n"
+        'Content-Type: application/ms-tnef; name="winmail.dat"\r\nContent-Transfer-Encoding: base64\r\n'
+        'Content-Disposition: attachment; filename="winmail.dat"\r\n\r\n'
+        + base64.encodebytes(payload).decode().replace("\n", "\r\n")
+        + "\r\n------_=_NextPart_001_01C5A1B2.3C4D5E6F--\r\n",
+    )
+
+
+def test_winmail_dat_is_replaced_by_its_files_when_outlook_packed_them() -> None:
+    files = [("demande-appariement.xlsx", b"PK\x03\x04 sheet"), ("..\\lettre motivée.pdf", b"%PDF-1.4 x")]
+    msg = parse_message(_outlook_rich_text(_winmail(files)))
+    assert [(a.filename, a.data) for a in msg.attachments] == [
+        ("demande-appariement.xlsx", b"PK\x03\x04 sheet"),
+        ("lettre motivée.pdf", b"%PDF-1.4 x"),
+    ]
+    assert msg.attachments[0].content_type.endswith("spreadsheetml.sheet")
+    assert msg.text == "Voici le formulaire rempli."
+
+
+def test_winmail_dat_is_kept_with_a_defect_when_it_cannot_be_unpacked() -> None:
+    msg = parse_message(_outlook_rich_text(_winmail([("a.txt", b"x")])[:20]))
+    assert [a.filename for a in msg.attachments] == ["winmail.dat"]
+    assert any("TNEF" in d for d in msg.defects)
+
+
+def test_uuencoded_file_becomes_an_attachment_when_a_text_part_carries_one() -> None:
+    encoded = (
+        "begin 644 r\u00e9ponse.txt\n" + binascii.b2a_uu(b"OUI pour le partenariat\n").decode() + "`\nend\n"
+    )
+    raw = _mail(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8", f"Bonjour,\n\n{encoded}\nMerci\n"
+    )
+    msg = parse_message(raw)
+    assert [(a.filename, a.data) for a in msg.attachments] == [("réponse.txt", b"OUI pour le partenariat\n")]
+    assert msg.text == "Bonjour,\n\n\nMerci"
+
+
+def test_begin_line_stays_text_when_what_follows_is_not_uuencoded() -> None:
+    raw = _mail("From: a@example.org", "begin 644 not really\nthis is prose, not uuencode\nend\n")
+    msg = parse_message(raw)
+    assert msg.attachments == ()
+    assert "this is prose" in msg.text
+
+
+def test_attachments_past_the_total_limit_are_dropped_with_a_defect_when_a_mail_is_huge() -> None:
+    msg = parse_message(MULTI, max_total_bytes=20)
+    assert [a.filename for a in msg.attachments] == ["fiche été.pdf", "école.txt"]
+    assert any("in all" in d for d in msg.defects)

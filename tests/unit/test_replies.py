@@ -9,8 +9,10 @@ import pytest
 
 from mailflow.extract.mime import parse_message
 from mailflow.extract.replies import visible_reply
+from tests.unit.test_corpus_parse import _require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+DATA = Path(__file__).resolve().parents[1] / "data" / "mail"
 
 
 def _reply_rows() -> list[tuple[str, dict[str, str]]]:
@@ -113,3 +115,65 @@ def test_text_without_quotes_is_returned_stripped_when_nothing_is_quoted() -> No
 def test_sentence_with_from_is_kept_when_no_outlook_block_follows() -> None:
     text = "From: the school's point of view, yes.\nWe agree."
     assert visible_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("reply_fr_gmail.eml",
+         "OUI, nous acceptons ce partenariat avec plaisir.\n\nBien cordialement,\nClaire Martin\nDirectrice, école Pasteur"),
+        ("reply_fr_gmail_html_only.eml", "NON, finalement nous ne pourrons pas cette année."),
+        ("reply_fr_apple_mail.eml", "Oui, c\u2019est parfait pour nous.\n\nFrançois"),
+        ("reply_fr_iphone.eml", "Non merci, nous avons déjà un partenaire."),
+        ("reply_fr_thunderbird.eml", "Bonjour,\n\nOUI pour ce partenaire, l'équipe est ravie.\n\nCordialement,\nJean Dupont"),
+        ("reply_fr_outlook.eml",
+         "Bonjour,\n\nNous acceptons la proposition : OUI.\n\nCordialement,\n\nSylvie Martin\nPrincipale adjointe"),
+        ("reply_de_outlook.eml",
+         "Guten Tag,\n\nja, wir sind mit der Partnerschaft einverstanden.\n\nMit freundlichen Grüßen\nJulia Becker"),
+        ("reply_en_outlook.eml",
+         "Dear colleagues,\n\nThe embassy supports this exchange. The school contact is confirmed.\n\n"
+         "Best regards,\nDaniel Lee\nCultural Section"),
+        ("reply_fr_zimbra.eml", "D'accord pour nous, OUI."),
+        ("reply_fr_android_origine.eml", "Oui, c'est bon pour nous."),
+        ("reply_fr_lotus_notes.eml", "Bonjour,\n\nNous donnons notre accord, OUI.\n\nBernard Petit"),
+        ("reply_fr_lotus_wrote.eml", "Très bien, nous validons.\n\nAnne Weiss"),
+    ],
+)  # fmt: skip
+def test_composed_reply_keeps_only_the_new_text_when_a_client_quoted_the_mail(
+    name: str, expected: str
+) -> None:
+    text = visible_reply(parse_message((DATA / name).read_bytes()).text)
+    assert text == expected
+    assert "/valider" not in text and "Acceptez-vous" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("OUI\n\nLe lun. 3 nov. 2026 à 10:12, DAREIC Strasbourg <\nce.dareic@ac-strasbourg.fr> a écrit :\n\n> q\n", "OUI"),
+        ("OUI\n\nLe lun. 3 nov. 2026 à 10:12, DAREIC Strasbourg\n<ce.dareic@ac-strasbourg.fr> a écrit :\n> q\n", "OUI"),
+        ("Oui\n\nLe 3 nov. 2026 à 10:12, DAREIC a écrit :\n\n> q\n", "Oui"),
+        ("Oui\n\nLe 03/11/2026 à 10:12, DAREIC a écrit :\n> q\n", "Oui"),
+        ("Ja\n\nAm Mo., 3. Nov. 2026 um 10:12 Uhr schrieb DAREIC <d@x.fr>:\n> q\n", "Ja"),
+        ("Yes\n\nOn Mon, Nov 3, 2026 at 10:12 AM DAREIC <\nd@x.fr> wrote:\n> q\n", "Yes"),
+        ("OUI\n\n-------- Message d'origine --------\nDe : DAREIC\n/valider\n", "OUI"),
+        ("OUI\n\n---- Mail original ----\nDe: DAREIC\nÀ: x\n/valider\n", "OUI"),
+        ("OUI\n\n----- Original Message -----\nFrom: DAREIC\n/valider\n", "OUI"),
+        ("OUI\n\n----- Transféré par Anne Weiss/CG67 le 03/11/2026 10:12 -----\n/valider\n", "OUI"),
+        ("OUI\n\nDAREIC <d@x.fr> wrote on 03/11/2026 10:12:\n\n/valider\n", "OUI"),
+        ("Ja\n\nVon: DAREIC\nGesendet: Montag, 2. März 2026 10:15\nAn: x\nBetreff: y\n/valider\n", "Ja"),
+        ("Merci\n\nSent from my iPhone\n\n> q", "Merci"),
+        ("Merci\n\nEnvoyé de mon iPad", "Merci"),
+        ("Merci\n\nObtenir Outlook pour Android", "Merci"),
+        ("OUI\n\nCordialement,\nJean Dupont\nDirecteur", "OUI\n\nCordialement,\nJean Dupont\nDirecteur"),
+    ],
+)  # fmt: skip
+def test_reply_headers_of_every_client_end_the_reply_when_they_appear(text: str, expected: str) -> None:
+    assert visible_reply(text) == expected
+
+
+def test_lotus_notes_header_ends_the_reply_when_the_corpus_message_uses_it() -> None:
+    _require_corpus()
+    path = CORPUS / "reply" / "alaveteli__lotus-notes-quoting.eml"
+    text = visible_reply(parse_message(path.read_bytes()).text)
+    assert text == "Dear Requester,\n\nSome text.\n\nYours sincerely\n\n\nFOI Team"
