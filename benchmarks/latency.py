@@ -20,14 +20,11 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime
-from email.utils import make_msgid
+from datetime import datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from mailflow.adapters.formbuild import build_request_form, fill_form
-from mailflow.domain.uai import check_letter
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
 from tests.fixtures.dovecot import start_dovecot
@@ -58,19 +55,6 @@ class Sink:
                     return self.arrivals[message_id]
             time.sleep(0.002)
         return None
-
-
-def request(i: int, when: datetime) -> tuple[str, bytes]:
-    """A distinct school (own UAI) asking for a partner: each request opens its own case."""
-    digits = f"067{1000 + i:04d}"
-    values = mails.request_values(date.today()) | {
-        "uai": digits + check_letter(digits),
-        "school_name": f"Collège n° {i}",
-    }
-    raw = mails.school_request(fill_form(build_request_form(), values), when, "ce.dareic@ac-strasbourg.fr")
-    mid = make_msgid(domain="bench.example")
-    raw = raw.replace(parse_message(raw).message_id.encode(), mid.encode(), 1)  # type: ignore[union-attr]
-    return mid, raw
 
 
 def free_port() -> int:
@@ -110,7 +94,7 @@ def run(count: int) -> list[float]:
     try:
         with dovecot.client(user, password) as imap:
             for i in range(count + WARM_UP):
-                mid, raw = request(i, datetime.now().astimezone())
+                mid, raw = mails.numbered_request(i, datetime.now().astimezone())
                 start = time.monotonic()
                 imap.append("INBOX", raw)
                 arrived = sink.wait(mid, timeout=30)

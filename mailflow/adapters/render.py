@@ -3,6 +3,9 @@
 StrictUndefined everywhere (a missing context key is an error, never an empty string); autoescape for
 ``.html.j2`` only. The subject always comes out on one line; the text is normalised (LF line ends, no
 trailing spaces, one final newline).
+
+Mails to a counterpart abroad carry a translation after the French text (``mail/i18n/<lang>/``); the
+filters ``translation_language``, ``date_in`` and ``country_in`` serve those parts.
 """
 
 from __future__ import annotations
@@ -16,10 +19,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
+from mailflow.domain.countries import country_code, country_name_en
 from mailflow.domain.errors import MailflowError
 from mailflow.ports import RenderedMail
 
-__all__ = ["JinjaRenderer", "RenderError", "TemplateNotFoundError", "date_fr", "lcfirst"]
+__all__ = [
+    "TRANSLATIONS",
+    "JinjaRenderer",
+    "RenderError",
+    "TemplateNotFoundError",
+    "country_in",
+    "date_fr",
+    "date_in",
+    "lcfirst",
+    "parse_date",
+    "translation_language",
+]
 
 _PARTS = ("subject", "txt", "html")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -39,6 +54,42 @@ _MONTHS = (
     "novembre",
     "décembre",
 )
+
+_FR_DATE = re.compile(
+    rf"^(?:(?:{'|'.join(_DAYS)})\s+)?(1er|\d{{1,2}})\s+({'|'.join(_MONTHS)})\s+(\d{{4}})$", re.IGNORECASE
+)
+_MONTHS_DE = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+TRANSLATIONS = ("de", "en")
+"""The languages a translation is written in; any other non-French language gets the English one."""
 
 
 class RenderError(MailflowError):
@@ -81,6 +132,67 @@ def date_fr(value: date | datetime | str, weekday: bool = True) -> str:
     return f"{_DAYS[day.weekday()]} {text}" if weekday else text
 
 
+def parse_date(value: object) -> date | None:
+    """A date from a date, a datetime, an ISO string or a French date (``lundi 7 décembre 2026``)."""
+    if isinstance(value, date | datetime):
+        day = _to_local_date(value)
+        return day if isinstance(day, date) else None
+    if not isinstance(value, str):
+        return None
+    day = _to_local_date(value)
+    if isinstance(day, date):
+        return day
+    found = _FR_DATE.match(" ".join(value.split()))
+    if not found:
+        return None
+    number, month, year = found.groups()
+    try:
+        return date(int(year), _MONTHS.index(month.lower()) + 1, 1 if number == "1er" else int(number))
+    except ValueError:
+        return None
+
+
+def date_in(value: object, language: str) -> object:
+    """A date written for a translation: ``4. Januar 2027`` (de), ``Monday 4 January 2027`` (en).
+
+    Accepts what ``date_fr`` accepts plus French dates as the context carries them; anything else (None,
+    free text) is returned unchanged, so ``{% if %}`` tests in the template keep working.
+    """
+    day = parse_date(value)
+    if day is None:
+        return value
+    if language == "de":
+        return f"{day.day}. {_MONTHS_DE[day.month - 1]} {day.year}"
+    if language == "en":
+        return f"{_DAYS_EN[day.weekday()]} {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return date_fr(day)
+
+
+def translation_language(recipient: object) -> str | None:
+    """The language of the translation a mail to ``recipient`` carries: None (French), "de" or "en".
+
+    ``recipient`` is the context's ``recipient`` mapping (its ``language`` may be absent: French) or a
+    language code such as ``"de"``, ``"DE-at"`` or ``"it"`` (no translation of ours: English).
+    """
+    language = recipient.get("language") if isinstance(recipient, Mapping) else recipient
+    code = str(language or "fr").strip().lower().replace("_", "-").split("-")[0]
+    if code in ("", "fr"):
+        return None
+    return code if code in TRANSLATIONS else "en"
+
+
+def country_in(name: object, language: str, names: Mapping[str, str] | None = None) -> str:
+    """A country's French name (as the context carries it) in ``language``: ``names`` first, then the
+    English name from the country table for "en"; unknown names are returned as given."""
+    text = "" if name is None else str(name)
+    if names and text in names:
+        return names[text]
+    if language == "en":
+        code = country_code(text)
+        return (country_name_en(code) if code else None) or text
+    return text
+
+
 def lcfirst(value: str) -> str:
     """``Académie de Strasbourg`` -> ``académie de Strasbourg`` (for use inside a sentence)."""
     return value[:1].lower() + value[1:]
@@ -114,6 +226,9 @@ class JinjaRenderer:
         )
         self._env.filters["date_fr"] = date_fr
         self._env.filters["lcfirst"] = lcfirst
+        self._env.filters["date_in"] = date_in
+        self._env.filters["country_in"] = country_in
+        self._env.filters["translation_language"] = translation_language
 
     def templates(self) -> list[str]:
         """The names of the mail templates that have all three parts, sorted."""

@@ -202,3 +202,26 @@ def newsletter(at: datetime, dareic: str) -> bytes:
     msg["List-Unsubscribe"] = "<mailto:unsubscribe@education.example>"
     msg.set_content("Au sommaire ce mois-ci : les nouveaux appels à projets Erasmus+.\n")
     return bytes(msg)
+
+
+def numbered_request(i: int, when: datetime, dareic: str = "ce.dareic@ac-strasbourg.fr") -> tuple[str, bytes]:
+    """A request from the i-th of many schools (own valid UAI, own Message-ID): each opens its own case."""
+    from mailflow.adapters.formbuild import build_request_form, fill_form
+    from mailflow.domain.uai import check_letter
+
+    digits = f"067{1000 + i:04d}"
+    values = request_values(when.date()) | {
+        "uai": digits + check_letter(digits),
+        "school_name": f"Collège n° {i}",
+    }
+    msg = _base(
+        f"ce.{digits}{check_letter(digits).lower()}@ac-strasbourg.fr",
+        f"Collège n° {i}",
+        dareic,
+        "Demande d'appariement",
+        when,
+        "bench.example",
+    )
+    msg.set_content("Veuillez trouver notre demande ci-jointe.\n")
+    msg.add_attachment(fill_form(build_request_form(), values), *XLSX, filename="demande-appariement.xlsx")
+    return str(msg["Message-ID"]), bytes(msg)

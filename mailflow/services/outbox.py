@@ -16,6 +16,7 @@ from mailflow.services.deps import Deps
 log = structlog.get_logger("mailflow.outbox")
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 GIVE_UP_AFTER = timedelta(days=2)
+LEASE = timedelta(minutes=10)  # longer than any batch takes; a worker that dies leaves it to expire
 
 
 @dataclass(slots=True)
@@ -31,7 +32,8 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
     while True:
         now = deps.clock.now()
         with deps.store.transaction() as tx:
-            due = tx.outbox_due(now, batch)
+            # Leased, not just read: a second worker draining the same outbox never sends them too.
+            due = tx.lease_outbox_due(now, batch, until=now + LEASE)
         if not due:
             return report
         results = deps.transport.send([r.email for r in due])

@@ -109,9 +109,9 @@ def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
     bound = log.bind(inbound_id=inbound_id)
     try:
         with deps.store.transaction() as tx:
-            record = tx.inbound(inbound_id)
-            if record.status is InboundStatus.NOT_OURS:
-                return record.status  # already decided when it was fetched (seen before)
+            record = tx.claim_inbound(inbound_id)
+            if record is None:  # decided already: at fetch time (seen before), or by another worker
+                return tx.inbound(inbound_id).status
             ctx = IngestContext(deps=deps, tx=tx, record=record)
             result = run_steps(
                 INGEST_STEPS,

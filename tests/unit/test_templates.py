@@ -12,7 +12,8 @@ be None where noted):
            partner: None | {name, school_type, address, city, country_name, head_name, email, languages,
                             guarantees_checked (bool|None), remarks}}
     academie: {name, dareic_name, dareic_address (an email address), signatory_name, signatory_title}
-    recipient: {party ("school" | "embassy" | "rector" | "staff"), address, language ("fr" | "de" | "en")}
+    recipient: {party ("school" | "embassy" | "rector" | "staff"), address, language ("fr" | "de" | "en"),
+                service (optional: the counterpart's service, e.g. "Kultusministerium Baden-Württemberg")}
     today: str (French date)
     next_step: "embassy" | "review" | "opinion" | "rector" | None
     problems: list of {label, message}   (empty except for incomplete_school)
@@ -22,6 +23,10 @@ be None where noted):
     attachments: list of the file names attached to this mail (may be empty)
 
 Optional: ``form_url`` (str|None) is used by incomplete_school when present; it may be left out.
+
+Mails to a counterpart (embassy_request, embassy_opinion_request, another_partner_request, reminder_embassy)
+add a translation after the French text when ``recipient.language`` is not French: German for "de",
+English for any other language (golden files ``<name>.de.*`` and ``<name>.en.*``).
 
 ``UPDATE_GOLDEN=1 pytest tests/unit/test_templates.py`` rewrites tests/data/golden/ (and context.json).
 """
@@ -64,6 +69,19 @@ TEMPLATE_NAMES = [
     "reminder_school",
     "reminder_embassy",
     "reminder_rector",
+    "withdrawal_ack_school",
+    "withdrawal_notice_embassy",
+]
+
+# Templates outside this file's contract (staff mails with their own context), allowed in the folder.
+OTHER_TEMPLATES = frozenset({"command_reply_staff"})
+
+COUNTERPART_TEMPLATES = [
+    "embassy_request",
+    "embassy_opinion_request",
+    "another_partner_request",
+    "reminder_embassy",
+    "withdrawal_notice_embassy",
 ]
 
 PARTNER: dict[str, Any] = {
@@ -126,6 +144,30 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 }
 
 EMBASSY = {"party": "embassy", "address": "scac.berlin@diplomatie.gouv.fr", "language": "fr"}
+LAND_DE = {
+    "party": "embassy",
+    "address": "partnerschaften@km-bw.example",
+    "language": "de",
+    "service": "Kultusministerium Baden-Württemberg",
+}
+EMBASSY_EN = {
+    "party": "embassy",
+    "address": "cooperation@ambafrance-ie.example",
+    "language": "en",
+    "service": "Service de coopération et d'action culturelle – Ambassade de France en Irlande",
+}
+PARTNER_IE: dict[str, Any] = {
+    "name": "St. Patrick's College",
+    "school_type": "Secondary school",
+    "address": "Drumcondra Road Upper",
+    "city": "Dublin",
+    "country_name": "Irlande",
+    "head_name": "Ms Siobhán Murphy",
+    "email": "office@stpatricks-dublin.example",
+    "languages": "français, allemand, irlandais",
+    "guarantees_checked": None,
+    "remarks": "",
+}
 RECTOR = {"party": "rector", "address": "cabinet@ac-strasbourg.fr", "language": "fr"}
 FORM = "formulaire-appariement-0670080Y.xlsx"
 SHEET = "fiche-partenaire-APP-2026-0001.xlsx"
@@ -202,6 +244,11 @@ SCENARIOS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"state": "AWAITING_RECTOR", "partner": PARTNER},
         {"recipient": RECTOR, "reminder": {"sequence": 1, "first_sent_on": "lundi 11 janvier 2027"}},
     ),
+    "withdrawal_ack_school": ({"state": "WITHDRAWN", "partner": None, "due_on": None}, {}),
+    "withdrawal_notice_embassy": (
+        {"state": "WITHDRAWN", "partner": None, "due_on": None},
+        {"recipient": EMBASSY},
+    ),
 }
 
 
@@ -212,6 +259,21 @@ def context_for(name: str, **case_changes: Any) -> dict[str, Any]:
     ctx["case"].update(copy.deepcopy(case_over))
     ctx["case"].update(case_changes)
     ctx.update(copy.deepcopy(top_over))
+    return ctx
+
+
+def context_in(name: str, language: str, **case_changes: Any) -> dict[str, Any]:
+    """The counterpart scenario of ``name`` for a recipient writing ``language`` ("de": a Land's
+    ministry for Baden-Württemberg; anything else: the French embassy in Ireland)."""
+    if language == "de":
+        ctx = context_for(name, **case_changes)
+        ctx["recipient"] = {**LAND_DE}
+        return ctx
+    irish: dict[str, Any] = {"country_name": "Irlande", "region": "Dublin"}
+    if context_for(name)["case"]["partner"]:
+        irish["partner"] = copy.deepcopy(PARTNER_IE)
+    ctx = context_for(name, **{**irish, **case_changes})
+    ctx["recipient"] = {**EMBASSY_EN, "language": language}
     return ctx
 
 
@@ -321,6 +383,20 @@ def _variants() -> list[tuple[str, dict[str, Any]]]:
                 },
             )
         )
+    for name in COUNTERPART_TEMPLATES:
+        for language in ("de", "en", "it"):
+            out.append((f"{name}-{language}", context_in(name, language)))
+            out.append((f"{name}-{language}-sparse", sparse(context_in(name, language))))
+            out.append((f"{name}-{language}-blanks", blanks(context_in(name, language))))
+            out.append((f"{name}-{language}-nopartner", context_in(name, language, partner=None)))
+    for state in ("AT_EMBASSY", "EMBASSY_OPINION", "PARTNER_PROPOSED"):
+        for language in ("de", "en"):
+            out.append(
+                (
+                    f"reminder_embassy-{language}-{state}",
+                    context_in("reminder_embassy", language, state=state),
+                )
+            )
     out.append(
         (
             "incomplete_school-form_url",
@@ -386,7 +462,9 @@ def test_every_template_has_its_three_parts_when_listed(renderer: JinjaRenderer)
     for name in TEMPLATE_NAMES:
         for part in ("subject", "txt", "html"):
             assert (TEMPLATES_DIR / "mail" / f"{name}.{part}.j2").is_file(), f"{name}.{part}.j2 missing"
-    assert renderer.templates() == sorted(TEMPLATE_NAMES)
+    listed = set(renderer.templates())
+    assert set(TEMPLATE_NAMES) <= listed
+    assert listed - set(TEMPLATE_NAMES) <= OTHER_TEMPLATES, "a new template: add it to TEMPLATE_NAMES"
 
 
 def test_every_template_named_in_the_transition_table_exists(renderer: JinjaRenderer) -> None:
@@ -634,7 +712,7 @@ def test_render_raises_render_error_when_a_template_has_a_syntax_error(tmp_path:
 
 def test_every_template_renders_the_shared_context_json(renderer: JinjaRenderer) -> None:
     ctx = json.loads((GOLDEN_DIR / "context.json").read_text(encoding="utf-8"))
-    for name in renderer.templates():
+    for name in TEMPLATE_NAMES:
         mail = renderer.render(name, ctx)
         assert f"[{ctx['case']['ref']}]" in mail.subject
 
@@ -645,3 +723,155 @@ def test_date_fr_is_available_as_a_filter(tmp_path: Path) -> None:
         (tmp_path / "mail" / f"t.{part}.j2").write_text("{{ d|date_fr }} / {{ d|date_fr(weekday=False) }}")
     mail = JinjaRenderer(tmp_path).render("t", {"d": date(2026, 12, 7)})
     assert mail.subject == "lundi 7 décembre 2026 / 7 décembre 2026"
+
+
+# --- mails to a counterpart abroad: French first, then a translation -------------------------------------
+
+TRANSLATION_HEADINGS = {"de": "DEUTSCHE FASSUNG", "en": "ENGLISH VERSION"}
+SALUTATIONS = {"de": "Sehr geehrte Damen und Herren,", "en": "Dear Sir or Madam,"}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_counterpart_mail_renders_its_golden_file_when_the_recipient_writes_another_language(
+    renderer: JinjaRenderer, name: str, language: str
+) -> None:
+    mail = renderer.render(name, context_in(name, language))
+    text, html = _golden(name, mail)
+    txt_path, html_path = GOLDEN_DIR / f"{name}.{language}.txt", GOLDEN_DIR / f"{name}.{language}.html"
+    if UPDATE:
+        txt_path.write_text(text, encoding="utf-8")
+        html_path.write_text(html, encoding="utf-8")
+    assert txt_path.exists(), f"no golden file for {name} ({language}): run with UPDATE_GOLDEN=1"
+    assert text == txt_path.read_text(encoding="utf-8")
+    assert html == html_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("de", "de"), ("en", "en"), ("it", "en"), ("es-ES", "en")]
+)
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_translation_follows_the_french_text_when_the_recipient_writes_another_language(
+    renderer: JinjaRenderer, name: str, language: str, expected: str
+) -> None:
+    ctx = context_in(name, language)
+    mail = renderer.render(name, ctx)
+    french = renderer.render(name, {**ctx, "recipient": {**ctx["recipient"], "language": "fr"}})
+    assert mail.subject == french.subject  # subjects stay French
+    for body in (mail.text, mail.html):
+        heading = body.index(TRANSLATION_HEADINGS[expected])
+        assert body.index("Madame, Monsieur,") < body.index("considération distinguée") < heading
+        assert heading < body.index(SALUTATIONS[expected])
+        assert body.count(ctx["case"]["ref"]) >= 3
+    other = "en" if expected == "de" else "de"
+    assert TRANSLATION_HEADINGS[other] not in mail.text and SALUTATIONS[other] not in mail.text
+    # the French text is authoritative and says so in the reader's language
+    assert (
+        "Verbindlich ist allein der französische Text"
+        if expected == "de"
+        else "Only the French text is authoritative"
+    ) in mail.text
+    # the French part is exactly the French mail, and the footer stays last
+    assert mail.text.startswith(
+        french.text.split("\n------------------------------------------------------------\n")[0]
+    )
+    assert mail.text.rstrip().endswith(french.text.rstrip().rsplit("\n", 1)[-1])
+    assert f'<div lang="{expected}"' in mail.html
+
+
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_no_translation_when_the_recipient_writes_french_or_gives_no_language(
+    renderer: JinjaRenderer, name: str
+) -> None:
+    ctx = context_for(name)
+    expected = renderer.render(name, ctx)
+    for recipient in ({**ctx["recipient"], "language": "FR"}, {"party": "embassy", "address": "a@b.example"}):
+        mail = renderer.render(name, {**ctx, "recipient": recipient})
+        assert mail == expected
+    assert "FASSUNG" not in expected.text and "VERSION" not in expected.text
+
+
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_mail_names_the_service_when_the_recipient_has_one(renderer: JinjaRenderer, name: str) -> None:
+    for state in ("AT_EMBASSY", "EMBASSY_OPINION", "PARTNER_PROPOSED"):
+        partner = {**PARTNER, "guarantees_checked": True}
+        mail = renderer.render(name, context_in(name, "de", state=state, partner=partner))
+        assert "À l'attention de : Kultusministerium Baden-Württemberg\n\nMadame, Monsieur," in mail.text
+        assert "À l'attention de : <strong>Kultusministerium Baden-Württemberg</strong>" in mail.html
+        for body in (mail.text, mail.html):
+            assert "ambassade" not in body.lower() and "botschaft" not in body.lower()
+
+
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_translation_writes_dates_and_countries_in_the_readers_language(
+    renderer: JinjaRenderer, name: str
+) -> None:
+    german = renderer.render(name, context_in(name, "de")).text.split("DEUTSCHE FASSUNG")[1]
+    english = renderer.render(name, context_in(name, "en")).text.split("ENGLISH VERSION")[1]
+    assert "Deutschland" in german and "Allemagne" not in german
+    assert "Ireland" in english and "Irlande" not in english
+    if name != "withdrawal_notice_embassy":  # the only one without a date
+        assert "Januar 2027" in german or "Dezember 2026" in german
+        assert "January 2027" in english or "December 2026" in english
+    for french in ("janvier", "décembre", "élèves", "virtuelle et physique"):
+        assert french not in german and french not in english
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_translation_escapes_form_values_when_they_contain_markup(
+    renderer: JinjaRenderer, name: str, language: str
+) -> None:
+    ctx = context_in(
+        name,
+        language,
+        school_name=EVIL,
+        city=EVIL,
+        project_theme=EVIL,
+        region=EVIL,
+        partner={**PARTNER, "name": EVIL, "remarks": EVIL},
+    )
+    ctx["recipient"]["service"] = EVIL
+    ctx["academie"]["name"] = EVIL
+    mail = renderer.render(name, ctx)
+    translation = mail.html.split(f'<div lang="{language}"')[1]
+    assert EVIL_ESCAPED in translation
+    assert "<script" not in mail.html
+    assert EVIL in mail.text.split(TRANSLATION_HEADINGS[language])[1]
+
+
+@pytest.mark.parametrize("name", COUNTERPART_TEMPLATES)
+def test_translation_has_no_empty_punctuation_when_text_fields_are_blank(
+    renderer: JinjaRenderer, name: str
+) -> None:
+    for language in ("de", "en"):
+        mail = renderer.render(name, blanks(context_in(name, language)))
+        for bad in ("()", "( ", " )", " ,", ",,", ": .", " .", "  ", ": )"):
+            assert bad not in mail.text, (name, language, bad)
+        assert not re.search(r"^- [^:\n]+:[ \t]*$", mail.text, re.M), (name, language)
+
+
+def test_filters_for_translations_when_given_dates_languages_and_countries() -> None:
+    from mailflow.adapters.render import country_in, date_in, translation_language
+
+    assert date_in("lundi 4 janvier 2027", "de") == "4. Januar 2027"
+    assert date_in("1er mars 2027", "en") == "Monday 1 March 2027"
+    assert date_in(date(2026, 12, 7), "en") == "Monday 7 December 2026"
+    assert date_in("2027-08-15", "de") == "15. August 2027"
+    assert date_in("bientôt", "de") == "bientôt" and date_in(None, "en") is None
+    assert date_in("31 février 2027", "de") == "31 février 2027"
+    assert [translation_language(x) for x in ("fr", "FR", "", None, "de", "DE-at", "en", "it", "pl")] == [
+        None,
+        None,
+        None,
+        None,
+        "de",
+        "de",
+        "en",
+        "en",
+        "en",
+    ]
+    assert translation_language({"language": "de"}) == "de" and translation_language({}) is None
+    assert country_in("Allemagne", "en") == "Germany"
+    assert country_in("Allemagne", "de", {"Allemagne": "Deutschland"}) == "Deutschland"
+    assert country_in("Atlantide", "en") == "Atlantide" and country_in(None, "en") == ""

@@ -67,6 +67,21 @@ class MailTx(TxBase):
             raise KeyError(f"no inbound message {inbound_id}")
         return inbound_from_row(row)
 
+    def claim_inbound(self, inbound_id: int) -> InboundRecord | None:
+        """The record, row-locked until the end of the transaction, if it still waits (status new).
+
+        Two workers may both try to ingest a stored message after a crash: the row lock (PostgreSQL)
+        or the write lock every SQLite transaction takes first makes the second see it done.
+        """
+        stmt = select(t.inbound).where(t.inbound.c.id == inbound_id)
+        if self.conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        record = inbound_from_row(row)
+        return record if record.status is InboundStatus.NEW else None
+
     def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None:
         c = t.inbound.c
         row = self.conn.execute(
@@ -144,6 +159,27 @@ class MailTx(TxBase):
             .limit(limit)
         )
         return self._outbox_records(self.conn.execute(stmt).all())
+
+    def lease_outbox_due(self, now: datetime, limit: int, until: datetime) -> list[OutboxRecord]:
+        """Due mails taken for sending until ``until``: another worker does not see them meanwhile.
+
+        PostgreSQL skips rows another worker holds (SKIP LOCKED); SQLite transactions are serialised.
+        A worker that dies while sending leaves a lease that simply expires: the mail is retried.
+        """
+        o = t.outbox.c
+        stmt = (
+            select(t.outbox)
+            .where(o.status == OutboxStatus.PENDING.value, o.next_attempt_at <= now)
+            .order_by(o.next_attempt_at, o.id)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        records = self._outbox_records(self.conn.execute(stmt).all())
+        if records:
+            ids = [r.id for r in records]
+            self.conn.execute(update(t.outbox).where(o.id.in_(ids)).values(next_attempt_at=until))
+        return records
 
     def outbox(self, case_id: int | None = None) -> list[OutboxRecord]:
         stmt = select(t.outbox).order_by(t.outbox.c.id)
