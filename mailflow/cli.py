@@ -301,6 +301,30 @@ def check_config_cmd(ctx: click.Context) -> None:
 
 
 @main.group()
+def templates() -> None:
+    """The mails and letters people receive."""
+
+
+@templates.command("preview")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.pass_context
+def templates_preview(ctx: click.Context, directory: str) -> None:
+    """Write every mail (HTML and text) and both letters (PDF) for a sample case, with an index.html."""
+    from mailflow.adapters.clock import SystemClock
+    from mailflow.runtime.preview import write_preview
+    from mailflow.runtime.wiring import identity
+
+    settings = _settings(ctx)
+    paths = write_preview(
+        Path(directory),
+        Path(settings.paths.templates),
+        identity(settings),
+        SystemClock().now().astimezone(identity(settings).timezone).date(),
+    )
+    console.print(f"wrote {len(paths)} files; open {paths[-1]}")
+
+
+@main.group()
 def db() -> None:
     """Database operations."""
 

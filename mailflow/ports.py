@@ -86,6 +86,14 @@ class Renderer(Protocol):
     def templates(self) -> list[str]: ...
 
 
+class LetterRenderer(Protocol):
+    """The official letters as PDF, from the same context as the mail templates."""
+
+    def notification(self, context: Mapping[str, object]) -> bytes: ...
+
+    def dossier(self, context: Mapping[str, object]) -> bytes: ...
+
+
 class MailSerializer(Protocol):
     """OutboundEmail -> RFC 5322 bytes (the same bytes go to SMTP, the Sent folder and .eml files)."""
 

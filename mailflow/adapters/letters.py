@@ -270,3 +270,16 @@ def _meta(s: Mapping[str, str], context: Mapping[str, object]) -> _Meta:
         title = title.replace(entity, char)
     footer = _markup(s.get("footer", ""))
     return {"title": title, "author": author, "subject": title, "footer": footer}
+
+
+class PdfLetters:
+    """Implements the LetterRenderer port over the functions above, with the project's letter templates."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self._dir = templates_dir
+
+    def notification(self, context: Mapping[str, object]) -> bytes:
+        return render_notification(context, self._dir)
+
+    def dossier(self, context: Mapping[str, object]) -> bytes:
+        return render_dossier(context, self._dir)

@@ -116,21 +116,17 @@ def _quote(original: OutboundEmail, header: str) -> str:
     return header + "\n" + "\n".join("> " + line for line in original.text.splitlines()[:25])
 
 
-def school_request(form: bytes, at: datetime, dareic: str) -> bytes:
+def school_request(
+    form: bytes, at: datetime, dareic: str, sender: str = SCHOOL, name: str = "Lycée Kléber - Direction"
+) -> bytes:
     msg = _base(
-        SCHOOL,
-        "Lycée Kléber - Direction",
-        dareic,
-        "Demande d'appariement avec un lycée allemand",
-        at,
-        "ac-strasbourg.fr",
+        sender, name, dareic, "Demande d'appariement avec un établissement partenaire", at, "ac-strasbourg.fr"
     )
     msg.set_content(
-        "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre demande d'appariement avec un établissement du "
-        "Bade-Wurtemberg, dans le cadre de notre section européenne.\n\nBien cordialement,\n\nClaire Martin\n"
-        "Proviseure du lycée Kléber\n"
+        "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre demande d'appariement, dans le cadre de notre "
+        "projet d'échanges.\n\nBien cordialement,\n\nLa direction\n"
     )
-    msg.add_attachment(form, *XLSX, filename="Demande appariement Kléber.xlsx")
+    msg.add_attachment(form, *XLSX, filename="Demande appariement.xlsx")
     return bytes(msg)
 
 
@@ -225,3 +221,70 @@ def numbered_request(i: int, when: datetime, dareic: str = "ce.dareic@ac-strasbo
     msg.set_content("Veuillez trouver notre demande ci-jointe.\n")
     msg.add_attachment(fill_form(build_request_form(), values), *XLSX, filename="demande-appariement.xlsx")
     return str(msg["Message-ID"]), bytes(msg)
+
+
+THIRD_SCHOOL = "ce.0672134f@ac-strasbourg.fr"
+EMBASSY_ES = "scac.madrid@ambafrance-es.example"
+STAFF = "dareic.agent@ac-strasbourg.fr"
+
+
+def corrected_values(today: date) -> dict[str, object]:
+    """The collège's form, corrected after our reply."""
+    return incomplete_values(today) | {
+        "uai": "0671236E",
+        "postal_code": "67500",
+        "school_email": "ce.0671236e@ac-strasbourg.fr",
+        "teacher_name": "Mme Sofia Rossi",
+        "teacher_email": "sofia.rossi@ac-strasbourg.fr",
+        "pupils_count": "26",
+        "mobility_period": "avril 2027",
+    }
+
+
+def known_partner_values(today: date) -> dict[str, object]:
+    """A lycée that already knows its partner school in Spain (the existing-partner branch)."""
+    return request_values(today) | {
+        "school_name": "Lycée Marie Curie",
+        "uai": "0672134F",
+        "school_email": "ce.0672134f@ac-strasbourg.fr",
+        "address": "7 rue de Leicester",
+        "postal_code": "67000",
+        "head_name": "M. Karim Haddad",
+        "teacher_name": "Mme Lucía Fernández",
+        "teacher_email": "lucia.fernandez@ac-strasbourg.fr",
+        "teacher_subject": "Espagnol",
+        "target_country": "Espagne",
+        "target_region": "Valence",
+        "partner_school_type": "Instituto de educación secundaria",
+        "existing_partner": "oui",
+        "partner_name": "IES Lluís Vives",
+        "partner_city": "Valencia",
+        "partner_email": "direccion@ieslv.example",
+        "partner_head_name": "D.ª Carmen Soler",
+        "project_theme": "Les villes méditerranéennes et l'eau",
+        "signatory": "Karim Haddad, proviseur",
+    }
+
+
+def reply(
+    sender: str,
+    name: str,
+    original: OutboundEmail,
+    body: str,
+    at: datetime,
+    *,
+    prefix: str = "RE:",
+    authenticated: bool = False,
+    attachment: tuple[bytes, str] | None = None,
+) -> bytes:
+    """A reply written in a mail client: quotes the original, keeps its subject and thread."""
+    msg = _base(sender, name, original.from_addr, "", at, sender.rpartition("@")[2])
+    _reply_to(msg, original, prefix)
+    if authenticated:
+        msg["Authentication-Results"] = f"{TRUSTED}; dkim=pass header.d=ac-strasbourg.fr; dmarc=pass"
+    msg.set_content(
+        body + "\n\n" + _quote(original, f"Le {original.date:%d/%m/%Y à %H:%M}, Dareic a écrit :")
+    )
+    if attachment:
+        msg.add_attachment(attachment[0], *XLSX, filename=attachment[1])
+    return bytes(msg)

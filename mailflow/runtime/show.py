@@ -43,10 +43,15 @@ def print_timeline(console: Console, data: Mapping[str, object]) -> None:
         f" ({data['uai'] or 'UAI non reconnu'}) → {data['country'] or 'pays non reconnu'}"
         f"{' / ' + str(data['region']) if data.get('region') else ''}"
     )
-    console.print(
-        f"état : {data['state_label']}"
-        + (f" — réponse attendue le {_due(data['due_on'])}" if data.get("due_on") else "")
-    )
+    console.print(f"état : {data['state_label']}")
+    if data.get("waiting_for") and data.get("due_on"):
+        who = {
+            "school": "l'établissement",
+            "embassy": "le correspondant à l'étranger",
+            "rector": "le cabinet du recteur",
+            "staff": "la Dareic",
+        }.get(str(data["waiting_for"]), str(data["waiting_for"]))
+        console.print(f"prochaine étape : réponse de {who} attendue le {_due(data['due_on'])}")
     if data.get("review"):
         console.print(f"[yellow]à traiter : {data['review']}[/yellow]")
     table = Table(show_header=True)

@@ -9,6 +9,7 @@ from mailflow.adapters.clock import SystemClock
 from mailflow.adapters.db.store import SqlStore
 from mailflow.adapters.filesend import FileTransport
 from mailflow.adapters.holidays import HolidaysCalendar
+from mailflow.adapters.letters import PdfLetters
 from mailflow.adapters.maildir import MaildirMailbox
 from mailflow.adapters.mime_out import serialize
 from mailflow.adapters.render import JinjaRenderer
@@ -116,4 +117,5 @@ def build_deps(
         mailbox=build_mailbox(settings) if with_mailbox else None,
         partner_sheet=_read(forms_dir / "fiche-partenaire.xlsx"),
         request_form=_read(forms_dir / "demande-appariement.xlsx"),
+        letters=PdfLetters(Path(settings.paths.templates)),
     )

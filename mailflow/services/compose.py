@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
-from mailflow.domain.case import Case, OutboxRecord
+from mailflow.domain.calendar import french_date
+from mailflow.domain.case import Case, CaseEvent, OutboxRecord
 from mailflow.domain.effects import Party, SendEmail
 from mailflow.domain.ids import CaseRef
 from mailflow.domain.message import Attachment, OutboundEmail
@@ -59,9 +61,12 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
             Attachment(filename="demande-appariement.xlsx", content_type=XLSX, data=deps.request_form)
         )
     today = now.astimezone(deps.identity.timezone).date()
-    context = build_context(
-        deps.identity, today, case, effect.to, to[0], cause.extras, [a.filename for a in attachments]
-    )
+    letter = LETTERS.get(effect.template) if deps.letters else None
+    names = [a.filename for a in attachments] + ([f"{letter}-{case.ref}.pdf"] if letter else [])
+    context = build_context(deps.identity, today, case, effect.to, to[0], cause.extras, names)
+    context["recipient"]["service"] = counterpart_service(deps, tx, case, effect.to)  # type: ignore[index]
+    if letter:
+        attachments.append(_letter(deps, tx, case, letter, context, cause))
     rendered = deps.renderer.render(effect.template, context)
     in_reply_to, references = _threading(tx, case, to[0], cause, effect.reply)
     ref = CaseRef.parse(case.ref)
@@ -96,6 +101,63 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
         )
     )
     return True
+
+
+LETTERS = {"notification_school": "notification", "rector_request": "dossier"}
+
+
+def counterpart_service(deps: Deps, tx: Tx, case: Case, party: Party) -> str | None:
+    """The counterpart's service name ("Kultusministerium Baden-Württemberg"), from the directory."""
+    if party is not Party.EMBASSY or not case.embassy_address:
+        return None
+    directory = deps.directory.with_changes(tuple(tx.added_contacts()), set())
+    return next(
+        (c.service or None for c in directory.contacts if c.address.lower() == case.embassy_address), None
+    )
+
+
+def _letter(
+    deps: Deps, tx: Tx, case: Case, kind: str, context: dict[str, object], cause: Cause
+) -> Attachment:
+    """The PDF letter for this mail; the notification's SHA-256 goes on the case's timeline (proof of issue)."""
+    assert deps.letters is not None and case.id is not None
+    if kind == "notification":
+        pdf = deps.letters.notification(context)
+        digest = hashlib.sha256(pdf).hexdigest()
+        tx.add_event(
+            CaseEvent(
+                case_id=case.id,
+                at=deps.clock.now(),
+                kind="notification_issued",
+                actor="system",
+                inbound_id=cause.inbound_id,
+                detail=f"SHA-256 {digest}",
+            )
+        )
+    else:
+        context["steps"] = [
+            {
+                "date": french_date(e.at.astimezone(deps.identity.timezone).date()),
+                "label": STEP_LABELS.get(e.kind, e.kind),
+            }
+            for e in tx.events(case.id)
+            if e.kind in STEP_LABELS
+        ]
+        pdf = deps.letters.dossier(context)
+    return Attachment(filename=f"{kind}-{case.ref}.pdf", content_type="application/pdf", data=pdf)
+
+
+STEP_LABELS = {
+    "case_opened": "Demande reçue",
+    "form_invalid": "Formulaire à compléter",
+    "forward_to_embassy": "Demande transmise au correspondant",
+    "ask_embassy_opinion": "Avis demandé au correspondant",
+    "opinion_favourable": "Avis favorable du correspondant",
+    "partner_proposed": "Établissement partenaire proposé",
+    "partner_confirmed": "Proposition adressée à l'établissement",
+    "school_declined": "Partenaire décliné par l'établissement",
+    "school_accepted": "Accord de l'établissement",
+}
 
 
 def _threading(tx: Tx, case: Case, to: str, cause: Cause, reply: bool) -> tuple[str | None, tuple[str, ...]]:

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 from mailflow.domain.directory import Directory
 from mailflow.domain.ids import MessageIdSigner, ThreadIndexer
 from mailflow.domain.policy import Policy
-from mailflow.ports import Clock, HolidayCalendar, Mailbox, MailSerializer, Renderer, Store, Transport
+from mailflow.ports import (
+    Clock,
+    HolidayCalendar,
+    LetterRenderer,
+    Mailbox,
+    MailSerializer,
+    Renderer,
+    Store,
+    Transport,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +54,4 @@ class Deps:
     mailbox: Mailbox | None = None
     partner_sheet: bytes | None = None  # the blank fiche partenaire sent to embassies
     request_form: bytes | None = None  # the blank official request form (sent with "incomplete" replies)
+    letters: LetterRenderer | None = None  # the rector's notification and the dossier summary, as PDF

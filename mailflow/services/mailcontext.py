@@ -76,6 +76,7 @@ def case_view(case: Case) -> dict[str, object]:
         "uai": case.school_uai or "",
         "school_type": _text(form.get("school_type")),
         "city": _text(form.get("city")),
+        "address": _text(form.get("address")),
         "postal_code": _text(form.get("postal_code")),
         "head_name": _text(form.get("head_name")),
         "teacher_name": _text(form.get("teacher_name")),

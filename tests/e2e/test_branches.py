@@ -5,6 +5,7 @@ Each test checks every mail each party receives, in order.
 
 from __future__ import annotations
 
+import hashlib
 from email.message import EmailMessage
 
 import pytest
@@ -144,6 +145,17 @@ def test_existing_partner_goes_through_embassy_opinion_to_notification_when_opin
     assert story.received_by(EMBASSY) == ["embassy_opinion_request"]
     assert story.received_by(RECTOR) == ["rector_request", "command_reply_staff"]  # its /valider is confirmed
     assert story.received_by(SCHOOL) == ["ack_school", "notification_school"]
+    [letter] = [
+        a for a in story.last("notification_school").attachments if a.content_type == "application/pdf"
+    ]
+    assert letter.filename == f"notification-{case.ref}.pdf" and letter.data.startswith(b"%PDF")
+    with story.deps.store.transaction() as tx:
+        [issued] = [e.detail for e in tx.events(case.id) if e.kind == "notification_issued"]
+    assert (
+        issued == f"SHA-256 {hashlib.sha256(letter.data).hexdigest()}"
+    )  # the letter sent is the one recorded
+    dossier = [a for a in story.last("rector_request").attachments if a.filename.startswith("dossier-")]
+    assert len(dossier) == 1 and b"%PDF" in dossier[0].data[:8]
 
 
 def test_rector_refusal_reaches_school_with_its_reason_when_cabinet_refuses(story):

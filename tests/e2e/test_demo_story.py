@@ -40,7 +40,8 @@ def test_demo_exits_zero_and_reports_every_check_when_story_completes(story):
     result = _mailflow("--config", str(config), "cases", "--json", cwd=story)
     assert result.returncode == 0, result.stderr
     states = sorted(c["state"] for c in json.loads(result.stdout))
-    assert states == ["INCOMPLETE", "VALIDATED"]
+    assert states == ["AT_EMBASSY", "REFUSED", "VALIDATED"]
+    assert sorted(p.name for p in (story / "out" / "lettres").glob("*.pdf"))[-1].startswith("notification-")
 
 
 def test_case_timeline_lists_each_step_when_asked_as_json(story):

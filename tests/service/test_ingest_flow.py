@@ -56,7 +56,7 @@ def test_valid_request_opens_case_and_forwards_when_form_is_complete(deps):
     ack, request = sent
     assert "[APP-2026-0001]" in ack.subject and ack.in_reply_to  # answers the school's own mail
     assert {a.filename for a in request.attachments} == {
-        "Demande appariement Kléber.xlsx",
+        "Demande appariement.xlsx",
         "fiche-partenaire.xlsx",
     }
     assert dict(ack.extra_headers)["Auto-Submitted"] == "auto-replied"
