@@ -14,7 +14,7 @@ from mailflow.domain.message import Attachment, OutboundEmail
 from mailflow.ports import Tx
 from mailflow.services.cause import Cause
 from mailflow.services.deps import Deps
-from mailflow.services.mailcontext import build_context
+from mailflow.services.mailcontext import build_context, counterpart_phrase
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOOP_HEADER = "X-Mailflow-Loop"
@@ -64,7 +64,9 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
     letter = LETTERS.get(effect.template) if deps.letters else None
     names = [a.filename for a in attachments] + ([f"{letter}-{case.ref}.pdf"] if letter else [])
     context = build_context(deps.identity, today, case, effect.to, to[0], cause.extras, names)
-    context["recipient"]["service"] = counterpart_service(deps, tx, case, effect.to)  # type: ignore[index]
+    service = counterpart_service(deps, tx, case)
+    context["recipient"]["service"] = service if effect.to is Party.EMBASSY else None  # type: ignore[index]
+    context["case"]["counterpart"] = counterpart_phrase(service)  # type: ignore[index]
     if letter:
         attachments.append(_letter(deps, tx, case, letter, context, cause))
     rendered = deps.renderer.render(effect.template, context)
@@ -106,9 +108,9 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
 LETTERS = {"notification_school": "notification", "rector_request": "dossier"}
 
 
-def counterpart_service(deps: Deps, tx: Tx, case: Case, party: Party) -> str | None:
+def counterpart_service(deps: Deps, tx: Tx, case: Case) -> str | None:
     """The counterpart's service name ("Kultusministerium Baden-Württemberg"), from the directory."""
-    if party is not Party.EMBASSY or not case.embassy_address:
+    if not case.embassy_address:
         return None
     directory = deps.directory.with_changes(tuple(tx.added_contacts()), set())
     return next(

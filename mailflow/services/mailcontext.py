@@ -11,6 +11,16 @@ from mailflow.domain.effects import Party
 from mailflow.domain.states import STATE_LABELS
 from mailflow.services.deps import Identity
 
+EMBASSY_SERVICE = "le service de coopération et d'action culturelle de l'ambassade de France"
+
+
+def counterpart_phrase(service: str | None) -> str:
+    """Who searches or vouches for the partner, as the subject of a French sentence (lower case)."""
+    if not service or "ambassade" in service.lower():
+        return EMBASSY_SERVICE
+    return f"notre correspondant ({service})"
+
+
 _NEXT_STEP = {
     "AT_EMBASSY": "embassy",
     "UNDER_REVIEW": "review",
@@ -95,6 +105,7 @@ def case_view(case: Case) -> dict[str, object]:
         "opened_on": french_date(case.opened_at.date()),
         "due_on": french_date(case.due_on, weekday=True) if case.due_on else None,
         "partner": partner_view(partner),
+        "counterpart": EMBASSY_SERVICE,
     }
 
 

@@ -128,7 +128,11 @@ def test_full_story_reaches_validated_when_every_party_answers(deps):
     _cycle(deps, mails.embassy_partner(_last(deps, "embassy_request"), sheet, deps.clock.now()))
     case = _case(deps)
     assert case.state is CaseState.AWAITING_SCHOOL and case.partner["partner_country"] == "DE"
-    assert "Goethe-Gymnasium" in _last(deps, "partner_proposal_school").text
+    proposal = _last(deps, "partner_proposal_school").text
+    assert "Goethe-Gymnasium" in proposal
+    assert (
+        "notre correspondant (Kultusministerium Baden-Württemberg) nous propose" in proposal
+    )  # not "l'ambassade"
     _cycle(deps, mails.school_accepts(_last(deps, "partner_proposal_school"), deps.clock.now()))
     assert _case(deps).state is CaseState.AWAITING_RECTOR
     _cycle(deps, mails.rector_validates(_last(deps, "rector_request"), deps.clock.now()))

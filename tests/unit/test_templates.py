@@ -122,6 +122,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "existing_partner": False,
         "form_version": 1,
         "opened_on": "lundi 7 décembre 2026",
+        "counterpart": "le service de coopération et d'action culturelle de l'ambassade de France",
         "due_on": "lundi 4 janvier 2027",
         "partner": PARTNER,
     },
