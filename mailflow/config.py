@@ -48,6 +48,10 @@ class SmtpSettings(_Section):
     password: str | None = Field(default=None, exclude=True)
     ca_file: str | None = None
     path: str = "var/outbox"
+    lease_seconds: int = (
+        600  # a worker holds due mail this long while sending; a crashed worker's lease expires
+    )
+    retry_base_seconds: int = 60  # first retry after a 4xx or network error; then x5, x15, x60
 
 
 class DatabaseSettings(_Section):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,8 +66,13 @@ class Mailbox(Protocol):
 class Transport(Protocol):
     """Sends mail. Raises TransientError (retry later) or PermanentError (give up)."""
 
-    def send(self, emails: list[OutboundEmail]) -> list[Exception | None]:
-        """Send a batch over one connection; one result per mail (None = accepted)."""
+    def send(
+        self, emails: list[OutboundEmail], on_result: Callable[[int, Exception | None], None] | None = None
+    ) -> list[Exception | None]:
+        """Send a batch over one connection; one result per mail (None = accepted).
+
+        ``on_result(index, None)`` is called as soon as each mail is accepted, before the next is sent.
+        """
         ...
 
 
@@ -117,6 +122,10 @@ class Tx(Protocol):
     def inbound(self, inbound_id: int) -> InboundRecord: ...
     def claim_inbound(self, inbound_id: int) -> InboundRecord | None:
         """The record, locked for this transaction, if it still waits to be ingested (else None)."""
+        ...
+
+    def claim_move(self, inbound_id: int) -> InboundRecord | None:
+        """The record, locked for this transaction, if it has not been moved yet (else None)."""
         ...
 
     def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None: ...

@@ -55,12 +55,16 @@ class FileTransport:
         self.serializer = serializer
         (self.directory / MARKERS).mkdir(parents=True, exist_ok=True)
 
-    def send(self, emails: list[OutboundEmail]) -> list[Exception | None]:
+    def send(
+        self, emails: list[OutboundEmail], on_result: Callable[[int, Exception | None], None] | None = None
+    ) -> list[Exception | None]:
         results: list[Exception | None] = []
-        for email in emails:
+        for index, email in enumerate(emails):
             try:
                 self._send_one(email)
                 results.append(None)
+                if on_result is not None:
+                    on_result(index, None)
             except OSError as exc:
                 results.append(TransientError(f"could not write the mail {email.message_id}: {exc}"))
             except Exception as exc:  # a mail that cannot be serialised will never be sendable

@@ -223,11 +223,16 @@ class SmtpTransport:
 
     # ------------------------------------------------------------------ public API
 
-    def send(self, emails: list[OutboundEmail]) -> list[Exception | None]:
+    def send(
+        self, emails: list[OutboundEmail], on_result: Callable[[int, Exception | None], None] | None = None
+    ) -> list[Exception | None]:
         """Send a batch over one connection; one result per mail (None = accepted).
 
+        ``on_result(index, result)`` is called as soon as the server has answered for each mail, so the
+        caller can record it at once (a crash then can repeat at most the one mail in flight).
         Raises ConfigError (before anything is sent) when retrying cannot help.
         """
+        self._on_result = on_result
         prepared = [self._prepare(email) for email in emails]
         refused: dict[str, dict[str, str]] = {}
         if any(isinstance(p, _Prepared) for p in prepared):
@@ -434,6 +439,8 @@ class SmtpTransport:
             for n, (i, mail) in enumerate(todo):
                 try:
                     results[i] = await self._send_one(link.client, mail, refused)
+                    if self._on_result is not None:
+                        self._on_result(i, results[i])
                 except Exception as exc:  # never let an error hide the results already obtained
                     if isinstance(exc, _ConnectionLost):
                         lost = exc

@@ -29,17 +29,15 @@ WAIT_SLICE = 1.0  # a stop request is honoured within this many seconds, even in
 class Daemon:
     """One loop, one mailbox connection; the scheduler's jobs take the same lock as the loop."""
 
-    def __init__(self, settings: Settings, deps: Deps | None = None) -> None:
+    def __init__(
+        self, settings: Settings, deps: Deps | None = None, stop: threading.Event | None = None
+    ) -> None:
         self.settings = settings
+        self.stop = stop or threading.Event()
         self.deps = deps or build_deps(settings)
         assert self.deps.mailbox is not None
-        self.stop = threading.Event()
         self.lock = threading.Lock()
         self.failures = 0
-
-    def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
-        log.info("stopping", signal=signum)
-        self.stop.set()
 
     def cycle(self) -> None:
         """Poll, then drain; a server outage is recorded and retried with backoff."""
@@ -105,13 +103,20 @@ class Daemon:
 
 
 def run_daemon(settings: Settings, console: Console) -> None:
+    # Handlers first: a stop requested while the daemon starts up is honoured too, cleanly.
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping", signal=signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
-        daemon = Daemon(settings)
+        daemon = Daemon(settings, stop=stop)
     except ConfigError as exc:
         console.print(f"[red]configuration problem:[/red] {exc}")
         raise SystemExit(2) from exc
-    signal.signal(signal.SIGTERM, daemon.request_stop)
-    signal.signal(signal.SIGINT, daemon.request_stop)
     where = settings.mailbox.host if settings.mailbox.kind == "imap" else settings.path(settings.mailbox.path)
     console.print(
         f"mailflow is watching {settings.mailbox.kind}:{where}/{settings.mailbox.inbox} "

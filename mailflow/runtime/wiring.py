@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -93,6 +97,23 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
+def crash_probe(spec: str | None) -> Callable[[str], None]:
+    """For the crash-matrix tests only: ``MAILFLOW_CRASH_AT=point:n`` SIGKILLs the process the n-th time
+    the services pass ``point`` (stored, ingested, moved, leased, accepted, marked). Unset: a no-op."""
+    if not spec:
+        return lambda point: None
+    target, _, count = spec.partition(":")
+    remaining = [int(count or 1)]
+
+    def probe(point: str) -> None:
+        if point == target:
+            remaining[0] -= 1
+            if remaining[0] <= 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return probe
+
+
 def build_deps(
     settings: Settings, *, clock: Clock | None = None, with_mailbox: bool = True, upgrade: bool = True
 ) -> Deps:
@@ -118,4 +139,7 @@ def build_deps(
         partner_sheet=_read(forms_dir / "fiche-partenaire.xlsx"),
         request_form=_read(forms_dir / "demande-appariement.xlsx"),
         letters=PdfLetters(Path(settings.paths.templates)),
+        outbox_lease=timedelta(seconds=settings.smtp.lease_seconds),
+        retry_base=timedelta(seconds=settings.smtp.retry_base_seconds),
+        probe=crash_probe(os.environ.get("MAILFLOW_CRASH_AT")),
     )

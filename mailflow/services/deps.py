@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from mailflow.domain.directory import Directory
@@ -55,3 +57,8 @@ class Deps:
     partner_sheet: bytes | None = None  # the blank fiche partenaire sent to embassies
     request_form: bytes | None = None  # the blank official request form (sent with "incomplete" replies)
     letters: LetterRenderer | None = None  # the rector's notification and the dossier summary, as PDF
+    outbox_lease: timedelta = timedelta(minutes=10)  # how long a worker holds due mail while sending it
+    retry_base: timedelta = timedelta(minutes=1)  # first retry after a transient failure; then x5, x15, x60
+    # Called with the name of each step boundary (stored, ingested, moved, leased, accepted, marked):
+    # a no-op in production, a crash injector in the crash-matrix tests.
+    probe: Callable[[str], None] = field(default=lambda point: None)

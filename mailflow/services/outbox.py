@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -14,9 +14,8 @@ from mailflow.ports import Tx
 from mailflow.services.deps import Deps
 
 log = structlog.get_logger("mailflow.outbox")
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+BACKOFF = (1, 5, 15, 60)  # multiples of deps.retry_base (one minute in production)
 GIVE_UP_AFTER = timedelta(days=2)
-LEASE = timedelta(minutes=10)  # longer than any batch takes; a worker that dies leaves it to expire
 
 
 @dataclass(slots=True)
@@ -33,27 +32,46 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
         now = deps.clock.now()
         with deps.store.transaction() as tx:
             # Leased, not just read: a second worker draining the same outbox never sends them too.
-            due = tx.lease_outbox_due(now, batch, until=now + LEASE)
+            due = tx.lease_outbox_due(now, batch, until=now + deps.outbox_lease)
         if not due:
             return report
-        results = deps.transport.send([r.email for r in due])
-        for record, error in zip(due, results, strict=True):
-            assert record.id is not None
-            with deps.store.transaction() as tx:
-                if error is None:
-                    tx.mark_sent(record.id, deps.clock.now())
-                    report.sent += 1
-                elif isinstance(error, PermanentError) or now - record.email.date > GIVE_UP_AFTER:
-                    tx.mark_failed(record.id, str(error))
-                    _flag_case(tx, record, str(error))
-                    report.failed += 1
-                else:
-                    delay = BACKOFF[min(record.attempts, len(BACKOFF) - 1)]
-                    tx.mark_retry(record.id, now + delay, str(error))
-                    report.retried += 1
-            if error is None and deps.mailbox is not None:
-                _copy_to_sent(deps, record.email)
-            log.info("outbox", message_id=record.email.message_id, ok=error is None, error=str(error or ""))
+        deps.probe("leased")
+        marked: set[int] = set()
+
+        def accepted(index: int, error: Exception | None) -> None:
+            # Recorded the moment the server accepts it: a crash can repeat only the mail in flight.
+            if error is None:
+                deps.probe("accepted")
+                _record(deps, due[index], None, now, report)
+                marked.add(index)
+
+        results = deps.transport.send([r.email for r in due], on_result=accepted)
+        for index, (record, error) in enumerate(zip(due, results, strict=True)):
+            if index not in marked:
+                _record(deps, record, error, now, report)
+
+
+def _record(
+    deps: Deps, record: OutboxRecord, error: Exception | None, now: datetime, report: DrainReport
+) -> None:
+    """Write what became of one mail: sent (and copied to Sent), retried later with backoff, or failed."""
+    assert record.id is not None
+    with deps.store.transaction() as tx:
+        if error is None:
+            tx.mark_sent(record.id, deps.clock.now())
+            report.sent += 1
+        elif isinstance(error, PermanentError) or now - record.email.date > GIVE_UP_AFTER:
+            tx.mark_failed(record.id, str(error))
+            _flag_case(tx, record, str(error))
+            report.failed += 1
+        else:
+            delay = deps.retry_base * BACKOFF[min(record.attempts, len(BACKOFF) - 1)]
+            tx.mark_retry(record.id, now + delay, str(error))
+            report.retried += 1
+    deps.probe("marked")
+    if error is None and deps.mailbox is not None:
+        _copy_to_sent(deps, record.email)
+    log.info("outbox", message_id=record.email.message_id, ok=error is None, error=str(error or ""))
 
 
 def _flag_case(tx: Tx, record: OutboxRecord, error: str) -> None:

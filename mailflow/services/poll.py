@@ -59,6 +59,7 @@ def poll_once(deps: Deps, batch: int = 100, should_stop: Callable[[], bool] = la
             if should_stop():
                 return report
             status = ingest_one(deps, inbound_id)
+            deps.probe("ingested")
             report.count(status)
             _move(deps, mailbox, inbound_id)
         if len(fetched) < batch or should_stop():
@@ -86,6 +87,8 @@ def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
                 stored.append(inbound_id)
             last = max(last, fetched.key.uid)
         tx.set_watermark(mailbox.name, uidvalidity, last)
+    if stored:
+        deps.probe("stored")
     return stored
 
 
@@ -149,15 +152,22 @@ def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
 
 
 def _move(deps: Deps, mailbox: Mailbox, inbound_id: int) -> None:
+    """MOVE a decided message out of the inbox, the row locked meanwhile (never moved twice).
+
+    A crash after the MOVE but before the commit leaves it unmarked: the next MOVE of a UID that is
+    gone is a no-op, and the mark follows.
+    """
     with deps.store.transaction() as tx:
-        record = tx.inbound(inbound_id)
-    if record.status in _MOVED:
-        mailbox.move_to_processed(record.key)
-    elif record.status is InboundStatus.QUARANTINED:
-        mailbox.move_to_quarantine(record.key)
-    else:
-        return
-    with deps.store.transaction() as tx:
+        record = tx.claim_move(inbound_id)
+        if record is None:
+            return
+        if record.status in _MOVED:
+            mailbox.move_to_processed(record.key)
+        elif record.status is InboundStatus.QUARANTINED:
+            mailbox.move_to_quarantine(record.key)
+        else:
+            return
+        deps.probe("moved")
         tx.mark_moved(inbound_id)
 
 

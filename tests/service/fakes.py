@@ -61,9 +61,9 @@ class RecordingTransport:
         self.sent: list[OutboundEmail] = []
         self.script: list[str] = []  # "ok" | "4xx" | "5xx", consumed per mail
 
-    def send(self, emails: list[OutboundEmail]) -> list[Exception | None]:
+    def send(self, emails: list[OutboundEmail], on_result=None) -> list[Exception | None]:
         results: list[Exception | None] = []
-        for email in emails:
+        for index, email in enumerate(emails):
             outcome = self.script.pop(0) if self.script else "ok"
             if outcome == "4xx":
                 results.append(TransientError("451 try again later"))
@@ -72,6 +72,8 @@ class RecordingTransport:
             else:
                 self.sent.append(email)
                 results.append(None)
+                if on_result is not None:
+                    on_result(index, None)
         return results
 
     def templates_to(self, address: str) -> list[str]:

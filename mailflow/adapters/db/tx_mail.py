@@ -82,6 +82,21 @@ class MailTx(TxBase):
         record = inbound_from_row(row)
         return record if record.status is InboundStatus.NEW else None
 
+    def claim_move(self, inbound_id: int) -> InboundRecord | None:
+        """The record, row-locked until the end of the transaction, if it is not marked moved yet.
+
+        Held across the IMAP MOVE and mark_moved: a second worker finishing "interrupted" work waits,
+        then sees it moved, so one message is never moved twice (which would copy it twice).
+        """
+        stmt = select(t.inbound).where(t.inbound.c.id == inbound_id)
+        if self.conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        record = inbound_from_row(row)
+        return None if record.moved else record
+
     def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None:
         c = t.inbound.c
         row = self.conn.execute(
