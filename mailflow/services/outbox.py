@@ -38,7 +38,13 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
         deps.probe("leased")
         marked: set[int] = set()
 
-        def accepted(index: int, error: Exception | None) -> None:
+        def accepted(
+            index: int,
+            error: Exception | None,
+            due: list[OutboxRecord] = due,
+            now: datetime = now,
+            marked: set[int] = marked,
+        ) -> None:
             # Recorded the moment the server accepts it: a crash can repeat only the mail in flight.
             if error is None:
                 deps.probe("accepted")
