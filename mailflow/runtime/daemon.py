@@ -55,12 +55,22 @@ class Daemon:
             self.failures = 0
             if report.fetched or drained.sent:
                 log.info("cycle", fetched=report.fetched, statuses=report.statuses, sent=drained.sent)
-        except TransportError as exc:
+        except ConfigError:
+            raise  # retrying cannot help: the operator must act (run_daemon says so and exits)
+        except Exception as exc:  # noqa: BLE001 - a server outage or a bug: record it, back off, carry on
             self.failures += 1
-            record(deps, "error", {"message": str(exc)[:500], "kind": type(exc).__name__})
+            self._record_error(exc)
             delay = min(MAX_BACKOFF, 2.0 ** min(self.failures, 8))
-            log.warning("server_unavailable", error=str(exc), retry_in=delay)
+            event = "server_unavailable" if isinstance(exc, TransportError) else "cycle_failed"
+            log.warning(event, error=str(exc), kind=type(exc).__name__, retry_in=delay)
             self.stop.wait(delay)
+
+    def _record_error(self, exc: Exception) -> None:
+        """For `mailflow status` and the digest; the database itself may be what is down."""
+        try:
+            record(self.deps, "error", {"message": str(exc)[:500], "kind": type(exc).__name__})
+        except Exception:  # noqa: BLE001
+            log.warning("error_not_recorded", error=str(exc))
 
     def reminders_job(self) -> None:
         with self.lock:

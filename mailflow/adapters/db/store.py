@@ -15,8 +15,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, func, make_url, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailflow.adapters.db import tables as t
+from mailflow.domain.errors import TransientError
 from mailflow.adapters.db.tx_cases import FINISHED_STATES, CaseTx
 from mailflow.adapters.db.tx_contacts import ContactTx
 from mailflow.adapters.db.tx_mail import TO_MOVE, MailTx
@@ -43,9 +45,16 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTx]:
-        """Commit when the block ends normally, roll back when it raises."""
-        with self.engine.begin() as conn:
-            yield SqlTx(conn)
+        """Commit when the block ends normally, roll back when it raises.
+
+        A database that cannot be reached (server down, connection cut, SQLite locked too long) raises
+        TransientError: the daemon backs off and retries; nothing half-done was committed.
+        """
+        try:
+            with self.engine.begin() as conn:
+                yield SqlTx(conn)
+        except (OperationalError, InterfaceError) as exc:
+            raise TransientError(f"database unavailable: {str(exc).splitlines()[0][:300]}") from exc
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (default: the latest migration)."""

@@ -1,0 +1,93 @@
+"""Faults against the real servers (issue 8): the daemon recovers by itself and loses nothing.
+
+IMAP restarted during IDLE, IMAP sessions cut without a word, SMTP answering 451 then recovering, and a
+permanent 550: every request is still acknowledged, and `mailflow status` tells what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from mailflow.extract.mime import parse_message
+from mailflow.runtime import demo_mails as mails
+
+pytestmark = pytest.mark.e2e
+POLL_INTERVAL = 0.1
+
+
+def _eventually(condition, timeout: float = 60.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(POLL_INTERVAL)
+    return condition()
+
+
+def test_daemon_recovers_from_server_faults_when_they_end(tmp_path: Path, dovecot, smtp_server):
+    user, password = dovecot.new_user()
+    config = tmp_path / "mailflow.toml"
+    config.write_text(
+        f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
+        f'username = "{user}"\npoll_seconds = 3\n\n[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\n'
+        f'port = {smtp_server.port}\nsecurity = "none"\nlease_seconds = 2\nretry_base_seconds = 1\n',
+        encoding="utf-8")
+    env = {**os.environ, "MAILFLOW_CONFIG": str(config), "MAILFLOW_MAILBOX_PASSWORD": password,
+           "MAILFLOW_SECRET": "faults"}
+    cli = [sys.executable, "-m", "mailflow.cli"]
+    daemon = subprocess.Popen([*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+
+    def answered() -> set[str]:
+        return {mid for r in smtp_server.delivered for mid in parse_message(r.content).in_reply_to}
+
+    def request(i: int) -> str:
+        mid, raw = mails.numbered_request(i, datetime.now().astimezone())
+        dovecot.deliver(user, raw)
+        return mid
+
+    try:
+        first = request(0)
+        assert _eventually(lambda: first in answered())
+
+        dovecot.restart()  # the server goes away while the daemon waits in IDLE
+        second = request(1)
+        assert _eventually(lambda: second in answered()), "no recovery after an IMAP restart"
+
+        assert dovecot.kill_imap_sessions() >= 1  # connections cut without a BYE
+        third = request(2)
+        assert _eventually(lambda: third in answered()), "no recovery after a dropped connection"
+
+        smtp_server.script.append("451 4.3.0 Try again later")  # the next DATA is refused, once
+        fourth = request(3)
+        assert _eventually(lambda: fourth in answered()), "a 451 was not retried"
+
+        smtp_server.rcpt_replies[mails.EMBASSY_BW] = "550 5.1.1 No such user"
+        fifth = request(4)
+        assert _eventually(lambda: fifth in answered())  # the school still gets its acknowledgement
+
+        def status() -> dict:
+            out = subprocess.run([*cli, "status", "--json"], env=env, cwd=tmp_path, capture_output=True,
+                                 text=True, check=True).stdout
+            return json.loads(out)
+
+        assert _eventually(lambda: status()["outbox_failed"] == 1, timeout=30)
+        report = status()
+        assert report["recent_failed_mail"][0]["to"] == [mails.EMBASSY_BW]
+        assert "550" in report["recent_failed_mail"][0]["error"]
+        assert report["outbox_pending"] == 0 and report["backlog"] == 0
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, _ = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, out
+    copies = [parse_message(r.content).message_id for r in smtp_server.delivered]
+    assert len(copies) == len(set(copies))  # recovering sent nothing twice
