@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, make_url,
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailflow.adapters.db import tables as t
-from mailflow.domain.errors import TransientError
 from mailflow.adapters.db.tx_cases import FINISHED_STATES, CaseTx
 from mailflow.adapters.db.tx_contacts import ContactTx
 from mailflow.adapters.db.tx_mail import TO_MOVE, MailTx
 from mailflow.adapters.db.tx_status import StatusTx
+from mailflow.domain.errors import TransientError
 
 __all__ = ["FINISHED_STATES", "MIGRATIONS", "SQLITE_BUSY_TIMEOUT_MS", "TO_MOVE", "SqlStore", "SqlTx"]
 
