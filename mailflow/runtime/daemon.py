@@ -57,7 +57,7 @@ class Daemon:
                 log.info("cycle", fetched=report.fetched, statuses=report.statuses, sent=drained.sent)
         except ConfigError:
             raise  # retrying cannot help: the operator must act (run_daemon says so and exits)
-        except Exception as exc:  # noqa: BLE001 - a server outage or a bug: record it, back off, carry on
+        except Exception as exc:  # a server outage or a bug: record it, back off, carry on
             self.failures += 1
             self._record_error(exc)
             delay = min(MAX_BACKOFF, 2.0 ** min(self.failures, 8))
@@ -69,7 +69,7 @@ class Daemon:
         """For `mailflow status` and the digest; the database itself may be what is down."""
         try:
             record(self.deps, "error", {"message": str(exc)[:500], "kind": type(exc).__name__})
-        except Exception:  # noqa: BLE001
+        except Exception:  # the database itself may be down: the log keeps it
             log.warning("error_not_recorded", error=str(exc))
 
     def reminders_job(self) -> None:
