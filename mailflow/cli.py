@@ -337,5 +337,15 @@ def db_upgrade(ctx: click.Context) -> None:
     console.print("database is up to date")
 
 
+def _register_reports() -> None:
+    """The digest and the Excel reports live in their own module (`mailflow digest`, `export`, `report`)."""
+    from mailflow.runtime.digest_cli import digest, export, report
+
+    for command in (digest, export, report):
+        main.add_command(command)
+
+
+_register_reports()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

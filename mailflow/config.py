@@ -109,6 +109,11 @@ class PolicySettings(_Section):
     max_form_attempts: int = 3
 
 
+class DigestSettings(_Section):
+    hour: int = 8  # the daily digest goes to the staff list at this local time, on working days
+    minute: int = 0
+
+
 class PathsSettings(_Section):
     templates: str = str(PROJECT_ROOT / "templates")
     forms: str = str(PROJECT_ROOT / "forms")
@@ -122,6 +127,7 @@ class Settings(_Section):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     reminders: RemindersSettings = Field(default_factory=RemindersSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     paths: PathsSettings = Field(default_factory=PathsSettings)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 

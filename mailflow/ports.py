@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -214,6 +214,28 @@ class Tx(Protocol):
     def reminders_due(self, today: date) -> list[ReminderRecord]: ...
     def complete_reminder(self, reminder_id: int) -> None: ...
     def pending_reminders(self, case_id: int) -> list[ReminderRecord]: ...
+
+    # --- digest ---
+    def open_cases(self) -> list[Case]:
+        """Cases not in a terminal state, by reference."""
+        ...
+
+    def cases_opened_since(self, since: datetime | None) -> list[Case]: ...
+    def events_since(self, kinds: Collection[str], since: datetime | None) -> list[CaseEvent]: ...
+    def event_counts(self, kind: str) -> dict[int, int]:
+        """Per case id, how many events of ``kind`` its timeline holds."""
+        ...
+
+    def inbound_counts_since(self, since: datetime | None) -> dict[str, int]: ...
+    def inbound_opening_cases_since(self, since: datetime | None) -> int:
+        """Claimed messages fetched since ``since`` that opened a case."""
+        ...
+
+    def inbound_records(
+        self, status: InboundStatus, since: datetime | None = None, limit: int | None = None
+    ) -> list[InboundRecord]:
+        """Messages in ``status``, oldest first, without their raw bytes."""
+        ...
 
 
 class Store(Protocol):

@@ -72,6 +72,16 @@ class Daemon:
         except Exception:  # the database itself may be down: the log keeps it
             log.warning("error_not_recorded", error=str(exc))
 
+    def digest_job(self) -> None:
+        """The morning digest, once per working day (the service checks both)."""
+        from mailflow.runtime.digest_cli import digest_writer
+        from mailflow.services.digest import digest_due, send_digest
+
+        with self.lock:
+            if digest_due(self.deps):
+                send_digest(self.deps, digest_writer(self.settings, self.deps))
+                drain_once(self.deps)
+
     def reminders_job(self) -> None:
         with self.lock:
             run_due_reminders(self.deps, local_today(self.deps))
@@ -95,6 +105,16 @@ class Daemon:
         scheduler = BackgroundScheduler(timezone=str(self.deps.identity.timezone))
         scheduler.add_job(
             self.reminders_job, "cron", day_of_week="mon-fri", hour="8-18", minute=0, id="reminders"
+        )
+        digest = self.settings.digest
+        scheduler.add_job(
+            self.digest_job,
+            "cron",
+            day_of_week="mon-fri",
+            hour=digest.hour,
+            minute=digest.minute,
+            id="digest",
+            misfire_grace_time=3600,
         )
         scheduler.start()
         cycles = 0

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from mailflow.adapters.clock import FixedClock, SystemClock
 from mailflow.adapters.maildir import MaildirMailbox
-from mailflow.config import load_settings
+from mailflow.config import Settings, load_settings
 from mailflow.domain.message import OutboundEmail
 from mailflow.domain.states import CaseState
 from mailflow.runtime import demo_story as acts
@@ -103,6 +103,7 @@ def run_demo(directory: Path, console: Console) -> bool:
         print_timeline(console, data)
         console.print()
     letters = _save_letters(deps, directory / "lettres")
+    digest = _write_digest(settings, deps, directory / "recapitulatif.html", since=start)
     states = {name: case.state for name, case in cases.items()}
     checks = {
         "lycée Kléber : appariement validé, notification envoyée": states.get("Lycée Kléber")
@@ -118,6 +119,7 @@ def run_demo(directory: Path, console: Console) -> bool:
         )
         == 1,
         "les lettres (notification, dossiers) sont des PDF": len(letters) >= 3,
+        "le récapitulatif du jour de la Dareic est prêt": digest.exists(),
     }
     console.rule("Résultat")
     for label, ok in checks.items():
@@ -125,11 +127,25 @@ def run_demo(directory: Path, console: Console) -> bool:
     console.print(f"\nCourriels reçus (tels qu'envoyés par les parties) : {incoming}")
     console.print(f"Courriels envoyés par mailflow (.eml) : {settings.path(settings.smtp.path)}")
     console.print(f"Lettres (PDF) : {directory / 'lettres'}")
+    console.print(f"Récapitulatif du jour de la Dareic (HTML, et .xlsx des dossiers ouverts) : {digest}")
     console.print(
         f"Boîte aux lettres (Maildir, avec Sent et mailflow/traites) : {settings.path(settings.mailbox.path)}"
     )
     console.print(f"Pour explorer : mailflow --config {config} cases  |  case RÉFÉRENCE")
     return all(checks.values())
+
+
+def _write_digest(settings: Settings, deps: Deps, target: Path, since: datetime) -> Path:
+    """The Dareic's digest on the story's last day, covering the whole story (the demo's own clock)."""
+    from mailflow.runtime.digest_cli import digest_writer
+    from mailflow.services.digest import build_view, digest_context
+
+    writer = digest_writer(settings, deps)
+    view = build_view(deps, since=since)
+    rendered = writer.render(digest_context(deps, view))
+    target.write_text(rendered.html, encoding="utf-8")
+    target.with_suffix(".xlsx").write_bytes(writer.workbook(view))
+    return target
 
 
 def _save_letters(deps: Deps, folder: Path) -> list[Path]:

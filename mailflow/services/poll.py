@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from mailflow.domain.case import InboundRecord, InboundStatus
-from mailflow.extract.headers import quick_message_id
+from mailflow.extract.headers import quick_message_id, quick_sender_subject
 from mailflow.ports import Mailbox
 from mailflow.services.deps import Deps
 from mailflow.services.ingest import INGEST_STEPS
@@ -76,8 +76,14 @@ def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
     with deps.store.transaction() as tx:
         for fetched in messages:
             mid = quick_message_id(fetched.raw)
+            sender, subject = quick_sender_subject(fetched.raw)
             record = InboundRecord(
-                key=fetched.key, message_id=mid, fetched_at=deps.clock.now(), raw=fetched.raw
+                key=fetched.key,
+                message_id=mid,
+                fetched_at=deps.clock.now(),
+                raw=fetched.raw,
+                from_addr=sender,
+                subject=subject,
             )
             previous = tx.inbound_by_message_id(mailbox.name, mid) if mid else None
             if previous is not None:

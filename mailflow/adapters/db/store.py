@@ -20,6 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from mailflow.adapters.db import tables as t
 from mailflow.adapters.db.tx_cases import FINISHED_STATES, CaseTx
 from mailflow.adapters.db.tx_contacts import ContactTx
+from mailflow.adapters.db.tx_digest import DigestTx
 from mailflow.adapters.db.tx_mail import TO_MOVE, MailTx
 from mailflow.adapters.db.tx_status import StatusTx
 from mailflow.domain.errors import TransientError
@@ -104,7 +105,7 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqlTx(MailTx, CaseTx, StatusTx, ContactTx):
+class SqlTx(MailTx, CaseTx, StatusTx, ContactTx, DigestTx):
     """One transaction: implements every method of the Tx port over an open connection."""
 
     def count(self, table: str) -> int:
