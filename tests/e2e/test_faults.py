@@ -40,12 +40,18 @@ def test_daemon_recovers_from_server_faults_when_they_end(tmp_path: Path, doveco
         f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
         f'username = "{user}"\npoll_seconds = 3\n\n[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\n'
         f'port = {smtp_server.port}\nsecurity = "none"\nlease_seconds = 2\nretry_base_seconds = 1\n',
-        encoding="utf-8")
-    env = {**os.environ, "MAILFLOW_CONFIG": str(config), "MAILFLOW_MAILBOX_PASSWORD": password,
-           "MAILFLOW_SECRET": "faults"}
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "MAILFLOW_CONFIG": str(config),
+        "MAILFLOW_MAILBOX_PASSWORD": password,
+        "MAILFLOW_SECRET": "faults",
+    }
     cli = [sys.executable, "-m", "mailflow.cli"]
-    daemon = subprocess.Popen([*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    daemon = subprocess.Popen(
+        [*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
     def answered() -> set[str]:
         return {mid for r in smtp_server.delivered for mid in parse_message(r.content).in_reply_to}
@@ -76,8 +82,9 @@ def test_daemon_recovers_from_server_faults_when_they_end(tmp_path: Path, doveco
         assert _eventually(lambda: fifth in answered())  # the school still gets its acknowledgement
 
         def status() -> dict:
-            out = subprocess.run([*cli, "status", "--json"], env=env, cwd=tmp_path, capture_output=True,
-                                 text=True, check=True).stdout
+            out = subprocess.run(
+                [*cli, "status", "--json"], env=env, cwd=tmp_path, capture_output=True, text=True, check=True
+            ).stdout
             return json.loads(out)
 
         assert _eventually(lambda: status()["outbox_failed"] == 1, timeout=30)
