@@ -17,8 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+import xlsxwriter
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -39,8 +39,6 @@ DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="000091")
-_LATE_FILL = PatternFill("solid", fgColor="F8D7DA")
-_LATE_FONT = Font(bold=True, color="9B1C1C")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")  # fmt: skip
 
@@ -185,34 +183,38 @@ class _Late:
 def _stream(
     title: str, headers: list[str], widths: Sequence[int], rows: Iterable[Sequence[object]], count: int
 ) -> bytes:
-    """One sheet in openpyxl's streaming mode: styled header, widths, filters, frozen panes, real dates."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
+    """One sheet written row by row with XlsxWriter (openpyxl's per-cell cost made a 10,000-case export
+    slow): styled header, widths, filters, frozen panes, real dates, passed due dates highlighted."""
+    buffer = BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+    header = wb.add_format(
+        {"bold": True, "font_color": "#FFFFFF", "bg_color": "#000091", "text_wrap": True, "valign": "vcenter"}
+    )
+    day = wb.add_format({"num_format": DATE_FORMAT})
+    moment = wb.add_format({"num_format": DATETIME_FORMAT})
+    late = wb.add_format(
+        {"num_format": DATE_FORMAT, "bold": True, "font_color": "#9B1C1C", "bg_color": "#F8D7DA"}
+    )
+    ws = wb.add_worksheet(title[:31])
     for index in range(len(headers)):
-        ws.column_dimensions[get_column_letter(index + 1)].width = (
-            widths[index] if index < len(widths) else 20
-        )
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
-    ws.append([_styled(ws, h, header=True) for h in headers])
-    for values in rows:
-        ws.append([_styled(ws, v) if isinstance(v, date | _Late) else v for v in values])
-    return _save(wb)
-
-
-def _styled(ws: Any, value: object, header: bool = False) -> WriteOnlyCell:
-    late = isinstance(value, _Late)
-    cell = WriteOnlyCell(ws, value=value.value if isinstance(value, _Late) else value)
-    if late:
-        cell.fill, cell.font = _LATE_FILL, _LATE_FONT
-    if header:
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    elif isinstance(cell.value, datetime):
-        cell.number_format = DATETIME_FORMAT
-    else:
-        cell.number_format = DATE_FORMAT
-    return cell
+        ws.set_column(index, index, widths[index] if index < len(widths) else 20)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, count, len(headers) - 1)
+    ws.write_row(0, 0, headers, header)
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, _Late):
+                ws.write_datetime(r, c, value.value, late)
+            elif isinstance(value, datetime):
+                ws.write_datetime(r, c, value, moment)
+            elif isinstance(value, date):
+                ws.write_datetime(r, c, value, day)
+            else:
+                ws.write(r, c, value)
+    wb.close()
+    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------------------------------- report
