@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailflow.adapters.clock import SystemClock
 from mailflow.domain.ids import MailboxKey
-from mailflow.ports import FetchedMessage
+from mailflow.ports import Clock, FetchedMessage
 
 UIDLIST = "mailflow-uidlist"
 _POLL_SECONDS = 0.1
@@ -66,8 +67,11 @@ class MaildirMailbox:
         processed: str = "mailflow/traites",
         quarantine: str = "mailflow/erreurs",
         sent: str = "Sent",
+        clock: Clock | None = None,
     ) -> None:
         self.root = Path(root)
+        # The UIDVALIDITY comes from the time (as Dovecot does) so that a re-created list is always newer.
+        self._clock = clock or SystemClock()
         self.name = inbox
         self._processed = processed
         self._quarantine = quarantine
@@ -127,12 +131,15 @@ class MaildirMailbox:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
+    def _epoch(self) -> int:
+        return int(self._clock.now().timestamp())
+
     def _load(self) -> _UidList:
         path = self.root / UIDLIST
         try:
             text = path.read_text("utf-8")
         except FileNotFoundError:
-            state = _UidList(int(time.time()), 1, {})
+            state = _UidList(self._epoch(), 1, {})
             self._save(state)
             return state
         try:
@@ -147,7 +154,7 @@ class MaildirMailbox:
             # re-examine the folder (Message-ID deduplication absorbs what was already done).
             old = re.search(r'"uidvalidity"\s*:\s*(\d+)', text)
             os.replace(path, path.with_name(f"{UIDLIST}.damaged"))
-            state = _UidList(max(int(time.time()), int(old.group(1)) + 1 if old else 0), 1, {})
+            state = _UidList(max(self._epoch(), int(old.group(1)) + 1 if old else 0), 1, {})
             self._save(state)
             return state
 

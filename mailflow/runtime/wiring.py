@@ -29,7 +29,7 @@ def _ca(settings: Settings, ca_file: str | None) -> str | None:
     return str(settings.path(ca_file)) if ca_file else None
 
 
-def build_mailbox(settings: Settings) -> Mailbox:
+def build_mailbox(settings: Settings, clock: Clock | None = None) -> Mailbox:
     mb = settings.mailbox
     if mb.kind == "maildir":
         return MaildirMailbox(
@@ -38,6 +38,7 @@ def build_mailbox(settings: Settings) -> Mailbox:
             processed=mb.processed,
             quarantine=mb.quarantine,
             sent=mb.sent,
+            clock=clock,
         )
     from mailflow.adapters.imap import ImapMailbox  # imported here: the embedded set-up needs no IMAP library
 
@@ -135,7 +136,7 @@ def build_deps(
         signer=MessageIdSigner(settings.secret_bytes(), settings.academie.id_domain),
         threads=ThreadIndexer(settings.secret_bytes(), settings.academie.case_prefix),
         secret=settings.secret_bytes(),
-        mailbox=build_mailbox(settings) if with_mailbox else None,
+        mailbox=build_mailbox(settings, clock) if with_mailbox else None,
         partner_sheet=_read(forms_dir / "fiche-partenaire.xlsx"),
         request_form=_read(forms_dir / "demande-appariement.xlsx"),
         letters=PdfLetters(Path(settings.paths.templates)),
