@@ -70,23 +70,30 @@ def is_allowed(command: Command, role: Role, authenticated: bool) -> bool:
 
 
 def authenticated_by(results_headers: list[str], trusted_authserv_id: str, from_addr: str) -> bool:
-    """True when a header from the trusted server says dkim=pass (for the sender's domain) or dmarc=pass.
+    """True when our own server says the sender's domain passed DKIM or DMARC.
 
-    Headers from other servers are ignored: anyone can write an Authentication-Results header, only
-    the one our own server adds (its authserv-id first) counts.
+    Only the topmost Authentication-Results header naming our server counts: our server prepends it,
+    and anything below it (or naming another server) may have been written by the sender. DKIM must
+    be for the sender's domain (or its parent, at a dot boundary) and DMARC for the sender's From domain.
     """
     domain = from_addr.rpartition("@")[2].lower()
-    for header in results_headers:
-        authserv, _, rest = header.partition(";")
-        words = authserv.strip().lower().split()
-        if not words or words[0] != trusted_authserv_id.lower():
-            continue
-        for clause in rest.split(";"):
-            clause = clause.strip().lower()
-            if clause.startswith("dmarc=pass"):
+    ours = [h for h in results_headers if _authserv(h) == trusted_authserv_id.lower()]
+    if not ours or not domain:
+        return False
+    for clause in ours[0].partition(";")[2].split(";"):
+        clause = clause.strip().lower()
+        if clause.startswith("dmarc=pass"):
+            m = re.search(r"header\.from=([^\s;]+)", clause)
+            if m is not None and m.group(1) == domain:
                 return True
-            if clause.startswith("dkim=pass"):
-                d = re.search(r"header\.(?:d|i)=@?([^\s;]+)", clause)
-                if d is None or d.group(1).lstrip("@").endswith(domain):
-                    return True
+        if clause.startswith("dkim=pass"):
+            m = re.search(r"header\.(?:d|i)=@?([^\s;]+)", clause)
+            signer = m.group(1).lstrip("@") if m else ""
+            if signer and (domain == signer or domain.endswith("." + signer)):
+                return True
     return False
+
+
+def _authserv(header: str) -> str:
+    words = header.partition(";")[0].strip().lower().split()
+    return words[0] if words else ""

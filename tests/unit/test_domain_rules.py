@@ -105,7 +105,12 @@ def test_authentication_counts_only_trusted_server_when_headers_disagree():
     assert not authenticated_by(
         [f"{trusted}; dkim=pass header.d=evil.example"], trusted, "cabinet@ac-strasbourg.fr"
     )
-    assert authenticated_by([f"{trusted}; dkim=none; dmarc=pass"], trusted, "cabinet@ac-strasbourg.fr")
+    assert authenticated_by(
+        [f"{trusted}; dkim=none; dmarc=pass header.from=ac-strasbourg.fr"],
+        trusted,
+        "cabinet@ac-strasbourg.fr",
+    )
+    assert not authenticated_by([f"{trusted}; dkim=none; dmarc=pass"], trusted, "cabinet@ac-strasbourg.fr")
 
 
 def test_threading_attaches_only_confident_and_unambiguous_when_scored():
