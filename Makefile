@@ -54,3 +54,4 @@ clean:
 
 bench: $(STAMP) debs
 	$(PY) -m benchmarks.latency --count 60 --write benchmarks/RESULTS.md
+	$(PY) -m benchmarks.digest_export --cases 10000
