@@ -338,10 +338,11 @@ def db_upgrade(ctx: click.Context) -> None:
 
 
 def _register_reports() -> None:
-    """The digest and the Excel reports live in their own module (`mailflow digest`, `export`, `report`)."""
+    """Commands kept in their own modules: the digest and Excel reports, and the retention purge."""
     from mailflow.runtime.digest_cli import digest, export, report
+    from mailflow.runtime.purge_cli import purge
 
-    for command in (digest, export, report):
+    for command in (digest, export, report, purge):
         main.add_command(command)
 
 

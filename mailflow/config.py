@@ -13,6 +13,7 @@ from mailflow.domain.directory import Contact, Directory
 from mailflow.domain.effects import Party
 from mailflow.domain.errors import ConfigError
 from mailflow.domain.policy import Policy
+from mailflow.domain.retention import RetentionPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "mailflow-demo-secret-change-me"
@@ -128,6 +129,7 @@ class Settings(_Section):
     reminders: RemindersSettings = Field(default_factory=RemindersSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
     paths: PathsSettings = Field(default_factory=PathsSettings)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 

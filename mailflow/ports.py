@@ -19,6 +19,7 @@ from mailflow.domain.case import (
 from mailflow.domain.directory import Contact
 from mailflow.domain.ids import CaseRef, MailboxKey
 from mailflow.domain.message import Attachment, OutboundEmail
+from mailflow.domain.retention import EndedCase, Kept
 from mailflow.domain.states import CaseState
 
 
@@ -214,6 +215,25 @@ class Tx(Protocol):
     def reminders_due(self, today: date) -> list[ReminderRecord]: ...
     def complete_reminder(self, reminder_id: int) -> None: ...
     def pending_reminders(self, case_id: int) -> list[ReminderRecord]: ...
+
+    # --- retention ---
+    def ended_cases(self) -> list[EndedCase]:
+        """Cases at rest (validated, closed, refused…) with the time they entered that state."""
+        ...
+
+    def kept_documents(self) -> list[Kept]:
+        """Every stored document still holding personal data (ids and dates only, no content)."""
+        ...
+
+    def drop_inbound_raw(self, inbound_ids: Collection[int]) -> int: ...
+    def drop_form_files(self, version_ids: Collection[int]) -> int: ...
+    def drop_outgoing_bodies(self, outbox_ids: Collection[int]) -> int:
+        """Text, HTML and attachments of sent or failed mails (never a pending one)."""
+        ...
+
+    def erase_personal_fields(self, case_id: int) -> list[str]:
+        """Names, emails, phones out of a case, its partner and its form versions; the fields erased."""
+        ...
 
     # --- digest ---
     def open_cases(self) -> list[Case]:

@@ -23,7 +23,8 @@ _BAD_NAME_CHARS = re.compile(r"[^!-9;-~]")  # a header name is printable ASCII w
 
 def clean(value: str) -> str:
     """Header-injection guard: no CR/LF (nor other line breaks) survive in a header value."""
-    return re.sub(r"[\r\n\x0b\x0c\x85\u2028\u2029]+", " ", value).replace("\x00", "")
+    # Every character str.splitlines() breaks on: the email package refuses them in a header.
+    return re.sub(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+", " ", value).replace("\x00", "")
 
 
 def _address(addr: str, name: str = "") -> Address:

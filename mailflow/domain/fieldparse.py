@@ -79,7 +79,10 @@ def is_empty(value: object) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     if isinstance(value, str):
-        return not value.strip(_PLACEHOLDER)  # "", "  ", "-", "/", "…" (but "✓" is an answer)
+        # Control characters are dropped before judging (as the text parser drops them), so that a value
+        # and its normalised form are judged alike: ":\x08" is as empty as ":".
+        visible = "".join(ch for ch in value if ch.isprintable() or ch in "\t\r\n")
+        return not visible.strip(_PLACEHOLDER)  # "", "  ", "-", "/", "…" (but "✓" is an answer)
     return False
 
 

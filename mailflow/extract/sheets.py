@@ -5,8 +5,12 @@ python-calamine. At most MAX_SHEETS sheets of MAX_ROWS x MAX_COLS cells are read
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import resource
 import warnings
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook, PasswordError
@@ -63,8 +67,55 @@ def xlsx_grids(data: bytes) -> Grids:
     return grids
 
 
+CHILD_SECONDS = 20  # a sane form is read in well under a second
+CHILD_MEMORY = 512 * 1024 * 1024  # address space allowed on top of the parent's
+
+
 def calamine_grids(data: bytes) -> Grids:
-    """The first cells of each sheet of an .xls, .xlsb or .ods file (cached values, no macro ever run)."""
+    """The first cells of each sheet of an .xls, .xlsb or .ods file (cached values, no macro ever run).
+
+    Read in a forked child with a memory and time limit: python-calamine can panic (a BaseException)
+    or ask for gigabytes on a crafted 9 KB .xls; either then ends the child, never the daemon.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_read_in_child, args=(data, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(CHILD_SECONDS):
+            raise UnreadableForm(CORRUPT)
+        ok, payload = receiver.recv()
+    except (EOFError, OSError) as exc:  # the child died: memory limit, panic, signal
+        raise UnreadableForm(CORRUPT) from exc
+    finally:
+        receiver.close()
+        child.join(1)
+        if child.is_alive():
+            child.kill()
+            child.join(1)
+    if ok:
+        return payload  # type: ignore[no-any-return]
+    raise UnreadableForm(str(payload))
+
+
+def _read_in_child(data: bytes, sender: Connection) -> None:
+    try:
+        pages = os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * pages
+        resource.setrlimit(resource.RLIMIT_AS, (current + CHILD_MEMORY, current + CHILD_MEMORY))
+        sender.send((True, _read_calamine(data)))
+    except UnreadableForm as exc:
+        sender.send((False, str(exc)))
+    except BaseException:
+        sender.send((False, CORRUPT))
+    finally:
+        sender.close()
+        os._exit(0)
+
+
+def _read_calamine(data: bytes) -> Grids:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError as exc:

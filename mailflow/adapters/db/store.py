@@ -22,6 +22,7 @@ from mailflow.adapters.db.tx_cases import FINISHED_STATES, CaseTx
 from mailflow.adapters.db.tx_contacts import ContactTx
 from mailflow.adapters.db.tx_digest import DigestTx
 from mailflow.adapters.db.tx_mail import TO_MOVE, MailTx
+from mailflow.adapters.db.tx_retention import RetentionTx
 from mailflow.adapters.db.tx_status import StatusTx
 from mailflow.domain.errors import TransientError
 
@@ -105,7 +106,7 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqlTx(MailTx, CaseTx, StatusTx, ContactTx, DigestTx):
+class SqlTx(MailTx, CaseTx, StatusTx, ContactTx, DigestTx, RetentionTx):
     """One transaction: implements every method of the Tx port over an open connection."""
 
     def count(self, table: str) -> int:
