@@ -9,12 +9,12 @@ is not an Internet message at all (an Outlook .msg file, a zip, a PDF, nothing).
 
 from __future__ import annotations
 
-import email
 import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -86,6 +86,19 @@ class _Walk:
             self.attachments.append(Attachment(filename=name, content_type=ctype, data=data))
 
 
+FEED_CHUNK = 64 * 1024
+
+
+def _parse_in_chunks(raw: bytes) -> Message:
+    """The same tree as email.message_from_bytes, fed in chunks: that one first turns the whole message
+    into one str read through StringIO (4 bytes per character: ~240 MB at the peak for a 27 MB mail)."""
+    parser = BytesFeedParser(policy=_POLICY)
+    view = memoryview(raw)
+    for start in range(0, len(raw), FEED_CHUNK):
+        parser.feed(bytes(view[start : start + FEED_CHUNK]))
+    return parser.close()
+
+
 def parse_message(
     raw: bytes, *, max_attachment_bytes: int = 25_000_000, max_total_bytes: int = 100_000_000
 ) -> InboundMessage:
@@ -97,7 +110,7 @@ def parse_message(
     _reject_non_message(raw)
     walk = _Walk(max_bytes=max_attachment_bytes, max_total=max_total_bytes)
     try:
-        msg = email.message_from_bytes(raw, policy=_POLICY)
+        msg = _parse_in_chunks(raw)
     except Exception as exc:  # RecursionError and friends: keep the headers at least
         walk.defect(f"body unreadable ({type(exc).__name__}); headers only")
         msg = BytesHeaderParser(policy=_POLICY).parsebytes(raw)
