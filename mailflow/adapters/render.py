@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
+from mailflow.domain.calendar import FRENCH_DAYS, FRENCH_MONTHS
 from mailflow.domain.countries import country_code, country_name_en
 from mailflow.domain.errors import MailflowError
 from mailflow.ports import RenderedMail
@@ -39,21 +40,7 @@ __all__ = [
 _PARTS = ("subject", "txt", "html")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+_DAYS, _MONTHS = FRENCH_DAYS, FRENCH_MONTHS
 
 _FR_DATE = re.compile(
     rf"^(?:(?:{'|'.join(_DAYS)})\s+)?(1er|\d{{1,2}})\s+({'|'.join(_MONTHS)})\s+(\d{{4}})$", re.IGNORECASE

@@ -41,8 +41,8 @@ def working_days_between(start: date, end: date, holidays: Container[date]) -> i
     return count
 
 
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
+FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FRENCH_MONTHS = (
     "janvier",
     "février",
     "mars",
@@ -61,8 +61,8 @@ _MONTHS = (
 def french_date(day: date, weekday: bool = False) -> str:
     """``7 décembre 2026`` (``lundi 7 décembre 2026`` with weekday); the 1st is written ``1er``."""
     number = "1er" if day.day == 1 else str(day.day)
-    text = f"{number} {_MONTHS[day.month - 1]} {day.year}"
-    return f"{_DAYS[day.weekday()]} {text}" if weekday else text
+    text = f"{number} {FRENCH_MONTHS[day.month - 1]} {day.year}"
+    return f"{FRENCH_DAYS[day.weekday()]} {text}" if weekday else text
 
 
 def school_year_start(day: date) -> date:
