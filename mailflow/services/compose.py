@@ -14,7 +14,7 @@ from mailflow.domain.message import Attachment, OutboundEmail
 from mailflow.ports import Tx
 from mailflow.services.cause import Cause
 from mailflow.services.deps import Deps
-from mailflow.services.mailcontext import build_context, counterpart_phrase
+from mailflow.services.mailcontext import build_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOOP_HEADER = "X-Mailflow-Loop"
@@ -63,10 +63,8 @@ def enqueue_mail(deps: Deps, tx: Tx, case: Case, effect: SendEmail, cause: Cause
     today = now.astimezone(deps.identity.timezone).date()
     letter = LETTERS.get(effect.template) if deps.letters else None
     names = [a.filename for a in attachments] + ([f"{letter}-{case.ref}.pdf"] if letter else [])
-    context = build_context(deps.identity, today, case, effect.to, to[0], cause.extras, names)
     service = counterpart_service(deps, tx, case)
-    context["recipient"]["service"] = service if effect.to is Party.EMBASSY else None  # type: ignore[index]
-    context["case"]["counterpart"] = counterpart_phrase(service)  # type: ignore[index]
+    context = build_context(deps.identity, today, case, effect.to, to[0], cause.extras, names, service)
     if letter:
         attachments.append(_letter(deps, tx, case, letter, context, cause))
     rendered = deps.renderer.render(effect.template, context)

@@ -117,6 +117,7 @@ def build_context(
     address: str,
     extras: dict[str, object],
     attachments: list[str],
+    service: str | None = None,
 ) -> dict[str, object]:
     """The renderer's context for one mail about ``case`` to ``party`` (see templates/mail)."""
     deliberation = extras.get("deliberation_on") or (
@@ -127,7 +128,7 @@ def build_context(
         authorised = french_date(date.fromisoformat(str(deliberation)) + timedelta(days=15))
     language = case.embassy_language if party is Party.EMBASSY else "fr"
     return {
-        "case": case_view(case),
+        "case": {**case_view(case), "counterpart": counterpart_phrase(service)},
         "academie": {
             "name": ident.academie_name,
             "dareic_name": ident.dareic_name,
@@ -135,7 +136,12 @@ def build_context(
             "signatory_name": ident.signatory_name,
             "signatory_title": ident.signatory_title,
         },
-        "recipient": {"party": party.value, "address": address, "language": language},
+        "recipient": {
+            "party": party.value,
+            "address": address,
+            "language": language,
+            "service": service if party is Party.EMBASSY else None,
+        },
         "today": french_date(today),
         "next_step": _NEXT_STEP.get(case.state.value),
         "problems": list(extras.get("problems", []) or []),  # type: ignore[call-overload]
