@@ -87,6 +87,25 @@ def test_export_has_one_row_per_case_with_every_form_field_and_dates_as_dates():
     assert row["Partenaire déjà identifié ?"].value == "non" and row["Nombre d'élèves concernés"].value == 24
 
 
+def test_export_keeps_hostile_and_french_text_as_text_when_the_form_came_from_outside():
+    hostile = '=HYPERLINK("http://x")&<b>"\x01\x1b'
+    form = FORM | {"school_name": hostile, "city": "Sélestat", "head_name": "@SUM(A1)", "phone": "+33 3 88"}
+    case = make_case(1, school_name="Lycée « Cœur » d'Erstein", form=form, review_reason="-1 jour")
+    ws = load_workbook(BytesIO(export_workbook([case])))["Dossiers"]
+    row = {h.value: c for h, c in zip(ws[1], ws[2], strict=True)}
+    assert row["Établissement"].value == "Lycée « Cœur » d'Erstein" and row["Commune"].value == "Sélestat"
+    assert row["Nom de l'établissement"].value == '=HYPERLINK("http://x")&<b>"'  # control characters dropped
+    assert row["Nom du chef d'établissement"].value == "@SUM(A1)" and row["Téléphone"].value == "+33 3 88"
+    assert row["À traiter"].value == "-1 jour"
+    assert all(cell.data_type in ("s", "n", "d") for cell in ws[2])  # never a formula
+
+
+def test_export_is_a_valid_workbook_with_its_header_when_there_is_no_case():
+    ws = load_workbook(BytesIO(export_workbook([])))["Dossiers"]
+    assert ws.max_row == 1 and ws["A1"].value == "Référence" and ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "B2" and ws["A1"].font.b
+
+
 def test_year_report_counts_by_country_state_type_and_month_with_native_charts():
     wb = load_workbook(BytesIO(year_report(cases(), 2026)))
     assert wb.sheetnames == ["Synthèse", "Par pays", "Par état", "Par type d'établissement", "Par mois"]
