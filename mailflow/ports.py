@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,13 +45,16 @@ class Mailbox(Protocol):
 
     def uidvalidity(self) -> int: ...
 
-    def fetch_after(self, uid: int, limit: int = 100) -> list[FetchedMessage]:
-        """Messages of the inbox with a UID greater than ``uid``, oldest first."""
+    def fetch_after(self, uid: int, limit: int = 100, max_bytes: int | None = None) -> list[FetchedMessage]:
+        """Messages of the inbox with a UID greater than ``uid``, oldest first: at most ``limit``, and
+        beyond the first, at most ``max_bytes`` in all (a few big mails are fetched one by one)."""
         ...
 
-    def move_to_processed(self, key: MailboxKey) -> None: ...
+    def move_to_processed(self, keys: Sequence[MailboxKey]) -> None:
+        """Move these messages out of the inbox (one command for all); a key already gone is a no-op."""
+        ...
 
-    def move_to_quarantine(self, key: MailboxKey) -> None: ...
+    def move_to_quarantine(self, keys: Sequence[MailboxKey]) -> None: ...
 
     def append_sent(self, raw: bytes) -> None:
         """Keep a copy of a sent mail in the Sent folder."""
@@ -121,12 +124,13 @@ class Tx(Protocol):
         ...
 
     def inbound(self, inbound_id: int) -> InboundRecord: ...
-    def claim_inbound(self, inbound_id: int) -> InboundRecord | None:
-        """The record, locked for this transaction, if it still waits to be ingested (else None)."""
+    def claim_inbound(self, inbound_id: int, *, with_raw: bool = True) -> InboundRecord | None:
+        """The record, locked for this transaction, if it still waits to be ingested (else None);
+        ``with_raw=False`` leaves out the raw bytes (the caller holds them from the fetch)."""
         ...
 
-    def claim_move(self, inbound_id: int) -> InboundRecord | None:
-        """The record, locked for this transaction, if it has not been moved yet (else None)."""
+    def claim_moves(self, inbound_ids: Sequence[int]) -> list[InboundRecord]:
+        """Those records not moved yet (without raw bytes), locked for this transaction, in id order."""
         ...
 
     def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None: ...
@@ -140,11 +144,12 @@ class Tx(Protocol):
         case_id: int | None = None,
         drop_raw: bool = False,
     ) -> None: ...
-    def mark_moved(self, inbound_id: int) -> None: ...
+    def mark_moved(self, inbound_ids: Sequence[int]) -> None: ...
     def bump_inbound_attempts(self, inbound_id: int) -> int: ...
     def inbound_with_status(self, mailbox: str, status: InboundStatus) -> list[int]: ...
     def inbound_unmoved(self, mailbox: str) -> list[InboundRecord]:
-        """Claimed, ignored or quarantined messages still in the inbox (a crash came before MOVE)."""
+        """Claimed, ignored or quarantined messages still in the inbox (a crash came before MOVE);
+        without their raw bytes."""
         ...
 
     # --- cases ---

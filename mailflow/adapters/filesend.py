@@ -54,6 +54,7 @@ class FileTransport:
         self.directory = Path(directory)
         self.serializer = serializer
         (self.directory / MARKERS).mkdir(parents=True, exist_ok=True)
+        self._written: int | None = None  # .eml files in the folder, counted once then kept up to date
 
     def send(
         self, emails: list[OutboundEmail], on_result: Callable[[int, Exception | None], None] | None = None
@@ -102,9 +103,11 @@ class FileTransport:
         stamp = date.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         recipient = _safe_address(email.to_addrs[0] if email.to_addrs else "")
         subject = _ascii_words(email.subject, 60) or "sans-objet"
-        existing = sum(1 for p in self.directory.glob("*.eml"))
-        for seq in range(existing + 1, existing + 10_000):
+        if self._written is None:  # listed once: a glob per mail made a long drain quadratic
+            self._written = sum(1 for _ in self.directory.glob("*.eml"))
+        for seq in range(self._written + 1, self._written + 10_000):
             name = f"{stamp}-{seq:04d}-{recipient}-{subject}.eml"
             if not (self.directory / name).exists():
+                self._written = seq
                 return name
         raise OSError("no free file name")  # pragma: no cover - ten thousand collisions

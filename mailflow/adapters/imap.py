@@ -19,7 +19,7 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import structlog
@@ -66,6 +66,34 @@ def _serialized(method: Callable[Concatenate[ImapMailbox, P], T]) -> Callable[Co
 def _crlf(raw: bytes) -> bytes:
     """APPEND wants CRLF line ends; some servers (Exchange, Gmail) mangle bare LFs."""
     return re.sub(rb"\r?\n", b"\r\n", raw)
+
+
+def _within(uids: list[int], sizes: dict[int, dict[bytes, Any]], max_bytes: int) -> list[int]:
+    """The first UIDs whose sizes add up to at most ``max_bytes`` (always at least one)."""
+    kept: list[int] = []
+    total = 0
+    for uid in uids:
+        if uid not in sizes:
+            continue  # expunged meanwhile
+        total += int(sizes[uid].get(b"RFC822.SIZE", 0))
+        if kept and total > max_bytes:
+            break
+        kept.append(uid)
+    return kept
+
+
+def _uid_set(uids: list[int]) -> str:
+    """A compact IMAP sequence set ("3:7,9"): a long backlog's SEARCH stays one short line."""
+    ranges: list[str] = []
+    ordered = sorted(set(uids))
+    start = prev = ordered[0]
+    for uid in ordered[1:]:
+        if uid != prev + 1:
+            ranges.append(f"{start}:{prev}" if prev != start else str(start))
+            start = uid
+        prev = uid
+    ranges.append(f"{start}:{prev}" if prev != start else str(start))
+    return ",".join(ranges)
 
 
 class ImapMailbox:
@@ -209,8 +237,9 @@ class ImapMailbox:
         return value
 
     @_serialized
-    def fetch_after(self, uid: int, limit: int = 100) -> list[FetchedMessage]:
-        """Inbox messages with a UID > ``uid``, oldest first, at most ``limit``; nothing is flagged.
+    def fetch_after(self, uid: int, limit: int = 100, max_bytes: int | None = None) -> list[FetchedMessage]:
+        """Inbox messages with a UID > ``uid``, oldest first, at most ``limit`` (and, past the first,
+        at most ``max_bytes`` in all, by RFC822.SIZE); nothing is flagged.
 
         If the inbox's UIDVALIDITY is not the one uidvalidity() last reported, ``uid`` belongs to the
         old numbering: nothing is returned, and the next uidvalidity() call reports the new value.
@@ -225,12 +254,14 @@ class ImapMailbox:
                 return []
             # "UID n:*" always includes the highest UID, even when it is below n: filter.
             found = sorted(u for u in client.search(["UID", f"{uid + 1}:*"]) if u > uid)[: max(0, limit)]
+            if found and max_bytes is not None:
+                found = _within(found, client.fetch(found, ["RFC822.SIZE"]), max_bytes)
             if not found:
                 return []
             data = client.fetch(found, ["BODY.PEEK[]"])
             out = []
             for u in found:
-                body = data.get(u, {}).get(b"BODY[]")
+                body = data.pop(u, {}).get(b"BODY[]")
                 if body is not None:  # else expunged by someone else between SEARCH and FETCH
                     out.append(FetchedMessage(MailboxKey(self.name, validity, u), bytes(body)))
             return out
@@ -241,42 +272,48 @@ class ImapMailbox:
         return fetched
 
     @_serialized
-    def move_to_processed(self, key: MailboxKey) -> None:
-        self._move(key, self._processed)
+    def move_to_processed(self, keys: Sequence[MailboxKey]) -> None:
+        self._move(keys, self._processed)
 
     @_serialized
-    def move_to_quarantine(self, key: MailboxKey) -> None:
-        self._move(key, self._quarantine)
+    def move_to_quarantine(self, keys: Sequence[MailboxKey]) -> None:
+        self._move(keys, self._quarantine)
 
-    def _move(self, key: MailboxKey, folder: str) -> None:
+    def _move(self, keys: Sequence[MailboxKey], folder: str) -> None:
+        """One UID MOVE for all the keys still in the inbox under the current UIDVALIDITY."""
+        if not keys:
+            return
+
         def op(client: IMAPClient) -> None:
             target = self._folder(client, folder)
             validity = int(self._select_inbox(client)[b"UIDVALIDITY"])
-            if key.mailbox != self.name or key.uidvalidity != validity:
-                log.warning("move_skipped_renumbered", key=str(key), uidvalidity=validity)
-                return
-            if not client.search(["UID", str(key.uid)]):
-                log.info("move_skipped_gone", uid=key.uid, folder=target)  # moved before a crash
+            current = [k.uid for k in keys if k.mailbox == self.name and k.uidvalidity == validity]
+            if len(current) < len(keys):
+                log.warning("move_skipped_renumbered", count=len(keys) - len(current), uidvalidity=validity)
+            present = sorted(set(client.search(["UID", _uid_set(current)]))) if current else []
+            if len(present) < len(current):  # moved before a crash
+                log.info("move_skipped_gone", uids=sorted(set(current) - set(present)), folder=target)
+            if not present:
                 return
             try:
-                self._move_uid(client, key.uid, target)
+                self._move_uids(client, present, target)
             except IMAPClientError as exc:
                 if "TRYCREATE" not in str(exc).upper() or isinstance(exc, CONNECTION_ERRORS):
                     raise
                 self._folders.pop(folder, None)  # deleted by someone since we created it
-                self._move_uid(client, key.uid, self._folder(client, folder))
-            log.info("moved", uid=key.uid, folder=target)
+                self._move_uids(client, present, self._folder(client, folder))
+            log.info("moved", count=len(present), first_uid=present[0], folder=target)
 
         self._call(f"move to {folder}", op)
 
-    def _move_uid(self, client: IMAPClient, uid: int, target: str) -> None:
+    def _move_uids(self, client: IMAPClient, uids: list[int], target: str) -> None:
         if "MOVE" in self._caps:
-            client.move([uid], target)
+            client.move(uids, target)
             return
-        client.copy([uid], target)
-        client.add_flags([uid], [DELETED], silent=True)
+        client.copy(uids, target)
+        client.add_flags(uids, [DELETED], silent=True)
         if "UIDPLUS" in self._caps:
-            client.uid_expunge([uid])
+            client.uid_expunge(uids)
         else:  # also expunges what someone else marked \Deleted: the RFC 3501 meaning of the flag
             client.expunge()
 

@@ -16,7 +16,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,46 +183,58 @@ class MaildirMailbox:
         with self._locked():
             return self._load().uidvalidity
 
-    def fetch_after(self, uid: int, limit: int = 100) -> list[FetchedMessage]:
+    def fetch_after(self, uid: int, limit: int = 100, max_bytes: int | None = None) -> list[FetchedMessage]:
         with self._locked():
             state, files = self._sync()
         self._seen = frozenset(p.name for p in files.values())
         out: list[FetchedMessage] = []
+        total = 0
         for key, message_uid in sorted(state.uids.items(), key=lambda kv: kv[1]):
             if message_uid <= uid:
                 continue
             try:
+                size = files[key].stat().st_size
+                if out and max_bytes is not None and total + size > max_bytes:
+                    break
                 raw = files[key].read_bytes()
             except (KeyError, FileNotFoundError):
                 continue  # moved away by someone else meanwhile
+            total += len(raw)
             out.append(FetchedMessage(MailboxKey(self.name, state.uidvalidity, message_uid), raw))
             if len(out) >= limit:
                 break
         return out
 
-    def move_to_processed(self, key: MailboxKey) -> None:
-        self._move(key, self._processed)
+    def move_to_processed(self, keys: Sequence[MailboxKey]) -> None:
+        self._move(keys, self._processed)
 
-    def move_to_quarantine(self, key: MailboxKey) -> None:
-        self._move(key, self._quarantine)
+    def move_to_quarantine(self, keys: Sequence[MailboxKey]) -> None:
+        self._move(keys, self._quarantine)
 
-    def _move(self, key: MailboxKey, folder: str) -> None:
-        """Move the message (flags kept) and forget its UID; a message already gone is a no-op."""
+    def _move(self, keys: Sequence[MailboxKey], folder: str) -> None:
+        """Move the messages (flags kept) and forget their UIDs; a message already gone is a no-op."""
+        if not keys:
+            return
         destination = self._ensure(folder)
         with self._locked():
             state = self._load()
-            if key.mailbox != self.name or state.uidvalidity != key.uidvalidity:
-                return  # a key from another folder or an older UIDVALIDITY names nothing here
-            name = next((k for k, u in state.uids.items() if u == key.uid), None)
-            if name is None:
-                return
-            source = self._files(self.name).get(name)
-            if source is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.rename(source, destination / source.parent.name / source.name)
-                if self._seen is not None:
-                    self._seen = self._seen - {source.name}
-            del state.uids[name]
+            names = {u: k for k, u in state.uids.items()}
+            files = self._files(self.name)
+            gone: set[str] = set()
+            for key in keys:
+                if key.mailbox != self.name or state.uidvalidity != key.uidvalidity:
+                    continue  # a key from another folder or an older UIDVALIDITY names nothing here
+                name = names.get(key.uid)
+                if name is None:
+                    continue
+                source = files.get(name)
+                if source is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.rename(source, destination / source.parent.name / source.name)
+                    gone.add(source.name)
+                del state.uids[name]
+            if self._seen is not None:
+                self._seen = self._seen - gone
             self._save(state)
 
     def append_sent(self, raw: bytes) -> None:

@@ -15,12 +15,12 @@ from mailflow.adapters.filesend import FileTransport
 from mailflow.adapters.holidays import HolidaysCalendar
 from mailflow.adapters.letters import PdfLetters
 from mailflow.adapters.maildir import MaildirMailbox
-from mailflow.adapters.mime_out import serialize
+from mailflow.adapters.mime_out import SerializeOnce, serialize
 from mailflow.adapters.render import JinjaRenderer
 from mailflow.config import Settings, load_directory
 from mailflow.domain.errors import ConfigError
 from mailflow.domain.ids import MessageIdSigner, ThreadIndexer
-from mailflow.ports import Clock, Mailbox, Transport
+from mailflow.ports import Clock, Mailbox, MailSerializer, Transport
 from mailflow.services.deps import Deps, Identity
 
 
@@ -59,9 +59,9 @@ def build_mailbox(settings: Settings, clock: Clock | None = None) -> Mailbox:
     )
 
 
-def build_transport(settings: Settings) -> Transport:
+def build_transport(settings: Settings, serializer: MailSerializer = serialize) -> Transport:
     if settings.smtp.kind == "file":
-        return FileTransport(settings.path(settings.smtp.path))
+        return FileTransport(settings.path(settings.smtp.path), serializer)
     from mailflow.adapters.smtp import SmtpTransport
 
     smtp = settings.smtp
@@ -74,6 +74,7 @@ def build_transport(settings: Settings) -> Transport:
         username=smtp.username,
         password=smtp.password,
         ca_file=_ca(settings, smtp.ca_file),
+        serializer=serializer,
     )
 
 
@@ -123,11 +124,12 @@ def build_deps(
     if upgrade:
         store.upgrade()
     forms_dir = Path(settings.paths.forms)
+    serializer = SerializeOnce()  # one serialisation per mail for the transport and the Sent copy
     return Deps(
         store=store,
-        transport=build_transport(settings),
+        transport=build_transport(settings, serializer),
         renderer=JinjaRenderer(Path(settings.paths.templates)),
-        serializer=serialize,
+        serializer=serializer,
         clock=clock or SystemClock(),
         holidays=HolidaysCalendar(),
         identity=identity(settings),

@@ -1,8 +1,12 @@
 """Fetch new mail, store it raw (one commit with the watermark), run the ingest steps, then move it.
 
 Order matters for "nothing lost, nothing done twice": the raw message and the watermark are committed
-before anything acts on it; the MOVE comes only after the ingest commit, and a crash in between is
+before anything acts on it; the MOVE comes only after the ingest commits, and a crash in between is
 finished by the next poll (inbound rows not yet moved).
+
+Speed: one fetch, one store commit and one MOVE per folder for a whole batch of messages; each message
+is ingested from the bytes just fetched (not read back) in its own transaction. A batch holds at most
+FETCH_BYTES of raw mail (past its first message), so a few huge mails never sit in memory together.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from mailflow.services.pipeline import Shunt, run_steps
 
 log = structlog.get_logger("mailflow.poll")
 MAX_ATTEMPTS = 3
+FETCH_BYTES = 16 * 1024 * 1024  # raw mail fetched at once, past a batch's first message
+MOVE_CHUNK = 200  # messages per MOVE command and transaction
 _MOVED = {InboundStatus.CLAIMED, InboundStatus.IGNORED, InboundStatus.DUPLICATE}
 
 
@@ -50,29 +56,31 @@ def poll_once(deps: Deps, batch: int = 100, should_stop: Callable[[], bool] = la
     assert mailbox is not None, "poll needs a mailbox"
     report = PollReport()
     _finish_interrupted(deps, mailbox, report)
-    while True:
+    while not should_stop():
         fetched = _fetch_and_store(deps, mailbox, batch)
         if not fetched:
             break
         report.fetched += len(fetched)
-        for inbound_id in fetched:
-            if should_stop():
-                return report
-            status = ingest_one(deps, inbound_id)
+        decided: list[int] = []
+        fetched.reverse()  # popped from the end: each raw message is released once ingested
+        while fetched and not should_stop():
+            inbound_id, raw = fetched.pop()
+            status = ingest_one(deps, inbound_id, raw)
+            del raw
             deps.probe("ingested")
             report.count(status)
-            _move(deps, mailbox, inbound_id)
-        if len(fetched) < batch or should_stop():
-            break
+            decided.append(inbound_id)
+        _move(deps, mailbox, decided)
     return report
 
 
-def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
+def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[tuple[int, bytes | None]]:
+    """The next batch, stored with the watermark in one commit: (inbound id, raw bytes) in UID order."""
     uidvalidity = mailbox.uidvalidity()
     with deps.store.transaction() as tx:
         last = tx.watermark(mailbox.name, uidvalidity)
-    messages = mailbox.fetch_after(last, limit=batch)
-    stored: list[int] = []
+    messages = mailbox.fetch_after(last, limit=batch, max_bytes=FETCH_BYTES)
+    stored: list[tuple[int, bytes | None]] = []
     with deps.store.transaction() as tx:
         for fetched in messages:
             mid = quick_message_id(fetched.raw)
@@ -90,9 +98,10 @@ def _fetch_and_store(deps: Deps, mailbox: Mailbox, batch: int) -> list[int]:
                 record = record.model_copy(update={"message_id": None, **_seen_before(previous)})
             inbound_id = tx.add_inbound(record)
             if inbound_id is not None:
-                stored.append(inbound_id)
+                stored.append((inbound_id, record.raw))
             last = max(last, fetched.key.uid)
         tx.set_watermark(mailbox.name, uidvalidity, last)
+    del messages
     if stored:
         deps.probe("stored")
     return stored
@@ -113,14 +122,19 @@ def _seen_before(previous: InboundRecord) -> dict[str, object]:
     return {"status": InboundStatus.DUPLICATE, "reason": f"duplicate of inbound #{previous.id}"}
 
 
-def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
-    """Run the ingest steps on one stored message in one transaction; quarantine it if a step fails."""
+def ingest_one(deps: Deps, inbound_id: int, raw: bytes | None = None) -> InboundStatus:
+    """Run the ingest steps on one stored message in one transaction; quarantine it if a step fails.
+
+    ``raw`` is the message as just fetched and stored (saves reading it back); None reads it back.
+    """
     bound = log.bind(inbound_id=inbound_id)
     try:
         with deps.store.transaction() as tx:
-            record = tx.claim_inbound(inbound_id)
+            record = tx.claim_inbound(inbound_id, with_raw=raw is None)
             if record is None:  # decided already: at fetch time (seen before), or by another worker
                 return tx.inbound(inbound_id).status
+            if raw is not None:
+                record = record.model_copy(update={"raw": raw})
             ctx = IngestContext(deps=deps, tx=tx, record=record)
             result = run_steps(
                 INGEST_STEPS,
@@ -157,24 +171,25 @@ def ingest_one(deps: Deps, inbound_id: int) -> InboundStatus:
     return InboundStatus.QUARANTINED
 
 
-def _move(deps: Deps, mailbox: Mailbox, inbound_id: int) -> None:
-    """MOVE a decided message out of the inbox, the row locked meanwhile (never moved twice).
+def _move(deps: Deps, mailbox: Mailbox, inbound_ids: list[int]) -> None:
+    """MOVE decided messages out of the inbox (one command per folder), the rows locked meanwhile
+    (never moved twice).
 
-    A crash after the MOVE but before the commit leaves it unmarked: the next MOVE of a UID that is
+    A crash after the MOVE but before the commit leaves them unmarked: the next MOVE of a UID that is
     gone is a no-op, and the mark follows.
     """
-    with deps.store.transaction() as tx:
-        record = tx.claim_move(inbound_id)
-        if record is None:
-            return
-        if record.status in _MOVED:
-            mailbox.move_to_processed(record.key)
-        elif record.status is InboundStatus.QUARANTINED:
-            mailbox.move_to_quarantine(record.key)
-        else:
-            return
-        deps.probe("moved")
-        tx.mark_moved(inbound_id)
+    for start in range(0, len(inbound_ids), MOVE_CHUNK):
+        with deps.store.transaction() as tx:
+            records = tx.claim_moves(inbound_ids[start : start + MOVE_CHUNK])
+            processed = [r for r in records if r.status in _MOVED]
+            quarantined = [r for r in records if r.status is InboundStatus.QUARANTINED]
+            if processed:
+                mailbox.move_to_processed([r.key for r in processed])
+            if quarantined:
+                mailbox.move_to_quarantine([r.key for r in quarantined])
+            if processed or quarantined:
+                deps.probe("moved")
+                tx.mark_moved([r.id for r in (*processed, *quarantined) if r.id is not None])
 
 
 def _finish_interrupted(deps: Deps, mailbox: Mailbox, report: PollReport) -> None:
@@ -185,5 +200,4 @@ def _finish_interrupted(deps: Deps, mailbox: Mailbox, report: PollReport) -> Non
         report.count(ingest_one(deps, inbound_id))
     with deps.store.transaction() as tx:
         unmoved = [r.id for r in tx.inbound_unmoved(mailbox.name) if r.id is not None]
-    for inbound_id in unmoved:
-        _move(deps, mailbox, inbound_id)
+    _move(deps, mailbox, unmoved)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mailflow.adapters.filesend import FileTransport
-from mailflow.adapters.mime_out import serialize
+from mailflow.adapters.mime_out import SerializeOnce, serialize
 from mailflow.domain.errors import PermanentError
 from mailflow.domain.message import Attachment, OutboundEmail
 from mailflow.extract.mime import parse_message
@@ -74,6 +74,36 @@ def test_distinct_mails_get_distinct_files_when_subjects_are_equal(tmp_path: Pat
     names = sorted(p.name for p in tmp_path.glob("*.eml"))
     assert len(names) == 2 and "-0001-" in names[0] and "-0002-" in names[1]
     assert transport.path_for("<other@dareic.test>") is not None
+
+
+def test_numbering_continues_after_the_files_already_there_when_a_new_transport_starts(
+    tmp_path: Path,
+) -> None:
+    FileTransport(tmp_path).send([_email(), _email(message_id="<second@dareic.test>")])
+    again = FileTransport(tmp_path)  # a restarted daemon counts the folder once, then keeps counting
+    again.send([_email(message_id="<third@dareic.test>"), _email(message_id="<fourth@dareic.test>")])
+    names = sorted(p.name for p in tmp_path.glob("*.eml"))
+    assert [n.split("-")[2] for n in names] == ["0001", "0002", "0003", "0004"]
+
+
+def test_serialize_once_gives_the_same_bytes_for_one_mail_and_serialises_it_once() -> None:
+    calls = []
+
+    def counting(email: OutboundEmail) -> bytes:
+        calls.append(email.message_id)
+        return serialize(email)
+
+    once = SerializeOnce(keep=2, serializer=counting)
+    first, other = _email(), _email(message_id="<other@dareic.test>")
+    raw = once(first)
+    assert once(first) is raw and raw == serialize(first)  # the transport, then the Sent copy
+    assert once(other) == serialize(other)
+    assert once(_email()) == raw  # an equal mail but another object: serialised again, same bytes
+    assert calls == [first.message_id, "<other@dareic.test>", first.message_id]
+    once(_email(message_id="<third@dareic.test>"))  # keeps two: ``other`` is now the oldest, forgotten
+    count = len(calls)
+    once(other)
+    assert len(calls) == count + 1 and calls[-1] == "<other@dareic.test>"
 
 
 def test_interrupted_send_is_completed_when_retried(tmp_path: Path) -> None:

@@ -131,8 +131,8 @@ def test_move_puts_messages_in_auto_created_folders_when_they_are_absent(
     for n in range(3):
         dovecot.deliver(user, _raw(n))
     first, second, third = imap_mailbox.fetch_after(0)
-    imap_mailbox.move_to_processed(first.key)
-    imap_mailbox.move_to_quarantine(second.key)
+    imap_mailbox.move_to_processed([first.key])
+    imap_mailbox.move_to_quarantine([second.key])
     assert list(_flags(dovecot, user, "mailflow/traites")) == [b"<m0@example.org>"]
     assert list(_flags(dovecot, user, "mailflow/erreurs")) == [b"<m1@example.org>"]
     # the message that was not moved stays in the inbox, untouched and unseen
@@ -148,12 +148,42 @@ def test_move_is_a_no_op_when_repeated_after_success(
 ) -> None:
     dovecot.deliver(user, _raw(1))
     (fetched,) = imap_mailbox.fetch_after(0)
-    imap_mailbox.move_to_processed(fetched.key)
-    imap_mailbox.move_to_processed(fetched.key)  # a crash came before the database knew
-    imap_mailbox.move_to_quarantine(fetched.key)
+    imap_mailbox.move_to_processed([fetched.key])
+    imap_mailbox.move_to_processed([fetched.key])  # a crash came before the database knew
+    imap_mailbox.move_to_quarantine([fetched.key])
     assert dovecot.status(user, "mailflow/traites")["messages"] == 1
     assert dovecot.status(user, "mailflow/erreurs")["messages"] == 0
     assert dovecot.status(user)["messages"] == 0
+
+
+def test_move_moves_a_whole_batch_in_one_call_and_skips_the_keys_already_gone(
+    dovecot: DovecotServer, imap_mailbox: ImapMailbox, user: str
+) -> None:
+    for n in range(6):
+        dovecot.deliver(user, _raw(n))
+    fetched = imap_mailbox.fetch_after(0)
+    imap_mailbox.move_to_processed([fetched[1].key])  # moved before a crash: gone from the inbox
+    stale = MailboxKey("INBOX", fetched[0].key.uidvalidity - 1, fetched[5].key.uid)
+    imap_mailbox.move_to_processed([f.key for f in fetched[:5]] + [stale])
+    assert sorted(_flags(dovecot, user, "mailflow/traites")) == [
+        f"<m{n}@example.org>".encode() for n in range(5)
+    ]
+    assert list(_flags(dovecot, user)) == [b"<m5@example.org>"]  # the stale key named nothing
+
+
+def test_fetch_after_stops_at_max_bytes_but_always_returns_one_message(
+    dovecot: DovecotServer, imap_mailbox: ImapMailbox, user: str
+) -> None:
+    big = _raw(0) + b"x" * 5000 + b"\r\n"
+    dovecot.deliver(user, big)
+    for n in range(1, 4):
+        dovecot.deliver(user, _raw(n))
+    assert len(imap_mailbox.fetch_after(0, max_bytes=100)) == 1  # the big one alone, never nothing
+    first = imap_mailbox.fetch_after(0, max_bytes=100)[0]
+    small = len(_raw(1))  # the next three are about this size each: room for two and a half
+    after = imap_mailbox.fetch_after(first.key.uid, max_bytes=small * 5 // 2)
+    assert len(after) == 2
+    assert len(imap_mailbox.fetch_after(first.key.uid)) == 3
 
 
 def test_move_uses_copy_and_uid_expunge_when_the_server_has_no_move(
@@ -174,9 +204,9 @@ def test_move_uses_copy_and_uid_expunge_when_the_server_has_no_move(
         with dovecot.client(username) as c:  # someone else marked a message \Deleted: it must stay
             c.select_folder("INBOX")
             c.add_flags([fetched[2].key.uid], [b"\\Deleted"])
-        box.move_to_processed(fetched[0].key)
-        box.move_to_processed(fetched[0].key)
-        box.move_to_quarantine(fetched[1].key)
+        box.move_to_processed([fetched[0].key])
+        box.move_to_processed([fetched[0].key])
+        box.move_to_quarantine([fetched[1].key])
     finally:
         box.close()
     assert list(_flags(dovecot, username, "mailflow/traites")) == [b"<m0@example.org>"]
@@ -190,8 +220,8 @@ def test_move_does_nothing_when_the_key_has_another_uidvalidity(
     dovecot.deliver(user, _raw(1))
     (fetched,) = imap_mailbox.fetch_after(0)
     stale = MailboxKey("INBOX", fetched.key.uidvalidity - 1, fetched.key.uid)
-    imap_mailbox.move_to_processed(stale)
-    imap_mailbox.move_to_processed(MailboxKey("Other", fetched.key.uidvalidity, fetched.key.uid))
+    imap_mailbox.move_to_processed([stale])
+    imap_mailbox.move_to_processed([MailboxKey("Other", fetched.key.uidvalidity, fetched.key.uid)])
     assert dovecot.status(user)["messages"] == 1
 
 
@@ -329,7 +359,7 @@ def test_calls_succeed_when_dovecot_restarted_between_them(
     dovecot.deliver(user, _raw(1))
     (fetched,) = imap_mailbox.fetch_after(0)
     dovecot.restart()
-    imap_mailbox.move_to_processed(fetched.key)
+    imap_mailbox.move_to_processed([fetched.key])
     assert dovecot.status(user, "mailflow/traites")["messages"] == 1
     dovecot.restart()
     imap_mailbox.append_sent(_raw(2))
@@ -357,7 +387,7 @@ def test_calls_retry_once_when_the_connection_was_cut_without_bye(
     dovecot.deliver(user, _raw(1))
     (fetched,) = imap_mailbox.fetch_after(0)
     assert dovecot.kill_imap_sessions() >= 1
-    imap_mailbox.move_to_processed(fetched.key)
+    imap_mailbox.move_to_processed([fetched.key])
     assert dovecot.status(user, "mailflow/traites")["messages"] == 1
 
 

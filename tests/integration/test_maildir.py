@@ -62,11 +62,11 @@ def test_moved_message_is_not_refetched_when_moved_to_processed(tmp_path: Path) 
     key = box.deliver(_raw(1))
     box.deliver(_raw(2))
     first, second = box.fetch_after(0)
-    box.move_to_processed(first.key)
+    box.move_to_processed([first.key])
     assert box.folder_keys("mailflow/traites") == [key]
     assert box.read("mailflow/traites", key) == _raw(1)
     assert [f.raw for f in box.fetch_after(0)] == [_raw(2)]
-    box.move_to_quarantine(second.key)
+    box.move_to_quarantine([second.key])
     assert box.fetch_after(0) == []
     assert len(box.folder_keys("mailflow/erreurs")) == 1
 
@@ -76,7 +76,7 @@ def test_move_keeps_flags_when_the_message_was_read_by_a_person(tmp_path: Path) 
     key = box.deliver(_raw(1))
     (tmp_path / "new" / key).rename(tmp_path / "cur" / f"{key}:2,S")  # a mail client marked it seen
     (fetched,) = box.fetch_after(0)
-    box.move_to_processed(fetched.key)
+    box.move_to_processed([fetched.key])
     assert (tmp_path / ".mailflow.traites" / "cur" / f"{key}:2,S").exists()
 
 
@@ -84,19 +84,37 @@ def test_move_is_a_noop_when_the_message_is_already_gone(tmp_path: Path) -> None
     box = MaildirMailbox(tmp_path)
     box.deliver(_raw(1))
     (fetched,) = box.fetch_after(0)
-    box.move_to_processed(fetched.key)
-    box.move_to_processed(fetched.key)  # a retry after a crash
-    box.move_to_quarantine(MailboxKey("INBOX", fetched.key.uidvalidity, 999))
-    box.move_to_quarantine(MailboxKey("INBOX", fetched.key.uidvalidity + 1, fetched.key.uid))
+    box.move_to_processed([fetched.key])
+    box.move_to_processed([fetched.key])  # a retry after a crash
+    box.move_to_quarantine([MailboxKey("INBOX", fetched.key.uidvalidity, 999)])
+    box.move_to_quarantine([MailboxKey("INBOX", fetched.key.uidvalidity + 1, fetched.key.uid)])
     assert len(box.folder_keys("mailflow/traites")) == 1
     assert box.folder_keys("mailflow/erreurs") == []
+
+
+def test_move_moves_every_key_of_a_batch_when_given_several(tmp_path: Path) -> None:
+    box = MaildirMailbox(tmp_path)
+    keys = [box.deliver(_raw(n)) for n in range(4)]
+    fetched = box.fetch_after(0)
+    box.move_to_processed([f.key for f in fetched[:3]])
+    assert sorted(box.folder_keys("mailflow/traites")) == sorted(keys[:3])
+    assert [f.raw for f in box.fetch_after(0)] == [_raw(3)]
+
+
+def test_fetch_after_stops_at_max_bytes_but_always_returns_one_message(tmp_path: Path) -> None:
+    box = MaildirMailbox(tmp_path)
+    for n in range(3):
+        box.deliver(_raw(n))
+    assert len(box.fetch_after(0, max_bytes=1)) == 1
+    assert len(box.fetch_after(0, max_bytes=2 * len(_raw(1)))) == 2
+    assert len(box.fetch_after(0)) == 3
 
 
 def test_uids_persist_and_keep_increasing_when_reopened(tmp_path: Path) -> None:
     box = MaildirMailbox(tmp_path)
     box.deliver(_raw(1))
     (first,) = box.fetch_after(0)
-    box.move_to_processed(first.key)
+    box.move_to_processed([first.key])
     again = MaildirMailbox(tmp_path)
     assert again.uidvalidity() == box.uidvalidity()
     again.deliver(_raw(2))

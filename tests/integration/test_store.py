@@ -208,10 +208,38 @@ def test_inbound_unmoved_lists_acted_on_messages_when_not_yet_moved(store: SqlSt
         ids = [tx.add_inbound(make_inbound(uid, None, status=s)) for uid, s in enumerate(statuses, 1)]
         tx.add_inbound(make_inbound(1, None, mailbox="Other", status=InboundStatus.CLAIMED))
         assert ids[6] is not None
-        tx.mark_moved(ids[6])
+        tx.mark_moved([ids[6]])
     with store.transaction() as tx:
         assert [r.id for r in tx.inbound_unmoved("INBOX")] == [ids[1], ids[3], ids[4], ids[5]]
         assert tx.inbound_with_status("INBOX", InboundStatus.CLAIMED) == [ids[1], ids[6]]
+
+
+def test_claim_moves_returns_the_unmoved_records_in_id_order_without_raw_when_asked_for_a_batch(
+    store: SqlStore,
+) -> None:
+    with store.transaction() as tx:
+        added = [tx.add_inbound(make_inbound(uid, None, status=InboundStatus.CLAIMED)) for uid in (3, 1, 2)]
+        ids = [i for i in added if i is not None]
+        tx.mark_moved([ids[1]])
+    with store.transaction() as tx:
+        claimed = tx.claim_moves([ids[2], ids[0], ids[1]])
+        assert [r.id for r in claimed] == sorted([ids[0], ids[2]])
+        assert all(r.raw is None for r in claimed)
+        tx.mark_moved([r.id for r in claimed if r.id is not None])
+    with store.transaction() as tx:
+        assert tx.claim_moves(ids) == []
+        assert tx.claim_moves([]) == []
+
+
+def test_claim_inbound_leaves_the_raw_bytes_out_when_asked(store: SqlStore) -> None:
+    with store.transaction() as tx:
+        inbound_id = tx.add_inbound(make_inbound(1, "<a@b>"))
+    assert inbound_id is not None
+    with store.transaction() as tx:
+        without = tx.claim_inbound(inbound_id, with_raw=False)
+        with_raw = tx.claim_inbound(inbound_id)
+    assert without is not None and without.raw is None
+    assert with_raw is not None and with_raw.raw
 
 
 # --- cases ---

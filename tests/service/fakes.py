@@ -21,6 +21,7 @@ class FakeMailbox:
         self.next_uid = 1
         self.validity = 7
         self.moves = 0
+        self.move_calls = 0  # commands, not messages: poll_once moves a whole batch at once
 
     def deliver(self, raw: bytes) -> int:
         uid = self.next_uid
@@ -31,18 +32,22 @@ class FakeMailbox:
     def uidvalidity(self) -> int:
         return self.validity
 
-    def fetch_after(self, uid: int, limit: int = 100) -> list[FetchedMessage]:
+    def fetch_after(self, uid: int, limit: int = 100, max_bytes: int | None = None) -> list[FetchedMessage]:
         uids = sorted(u for u in self.inbox if u > uid)[:limit]
         return [FetchedMessage(MailboxKey(self.name, self.validity, u), self.inbox[u]) for u in uids]
 
-    def move_to_processed(self, key: MailboxKey) -> None:
-        if key.uid in self.inbox:
-            self.processed.append(self.inbox.pop(key.uid))
-            self.moves += 1
+    def move_to_processed(self, keys: list[MailboxKey]) -> None:
+        self.move_calls += 1
+        for key in keys:
+            if key.uid in self.inbox:
+                self.processed.append(self.inbox.pop(key.uid))
+                self.moves += 1
 
-    def move_to_quarantine(self, key: MailboxKey) -> None:
-        if key.uid in self.inbox:
-            self.quarantine.append(self.inbox.pop(key.uid))
+    def move_to_quarantine(self, keys: list[MailboxKey]) -> None:
+        self.move_calls += 1
+        for key in keys:
+            if key.uid in self.inbox:
+                self.quarantine.append(self.inbox.pop(key.uid))
 
     def append_sent(self, raw: bytes) -> None:
         self.sent.append(raw)

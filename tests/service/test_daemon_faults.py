@@ -21,7 +21,7 @@ class FlakyMailbox:
         self.inner, self.failures = inner, failures
         self.name = inner.name
 
-    def fetch_after(self, uid, limit=100):
+    def fetch_after(self, uid, limit=100, max_bytes=None):
         if self.failures:
             self.failures -= 1
             raise TransientError("IMAP server unreachable: connection refused")

@@ -17,6 +17,7 @@ from mailflow.services.reminders import run_due_reminders
 from mailflow.services.workflow import local_today
 
 DAREIC = "ce.dareic@ac-strasbourg.fr"
+UAIS = ("0670001M", "0670002N", "0670003P")  # three more schools (valid check letters)
 
 
 def _request(deps, values=None) -> bytes:
@@ -183,7 +184,7 @@ def test_interrupted_poll_is_finished_when_crash_came_before_move(deps):
     deps.mailbox.deliver(_request(deps))
     original = deps.mailbox.move_to_processed
 
-    def crash(key):
+    def crash(keys):
         raise OSError("crash before MOVE")
 
     deps.mailbox.move_to_processed = crash
@@ -195,6 +196,33 @@ def test_interrupted_poll_is_finished_when_crash_came_before_move(deps):
     assert not deps.mailbox.inbox and len(deps.mailbox.processed) == 1
     with deps.store.transaction() as tx:
         assert len(tx.cases()) == 1 and len(tx.outbox()) == 2  # nothing done twice
+
+
+def test_a_fetched_batch_is_moved_with_one_command_per_folder_when_polled(deps):
+    deps.mailbox.deliver(_request(deps))
+    deps.mailbox.deliver(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)  # not a mail: quarantined
+    for n in range(3):
+        deps.mailbox.deliver(_request(deps, mails.request_values(local_today(deps)) | {"uai": UAIS[n]}))
+    report = poll_once(deps)
+    assert report.fetched == 5 and report.statuses == {"claimed": 4, "quarantined": 1}
+    assert deps.mailbox.move_calls == 2  # one for the processed folder, one for the quarantine
+    assert (len(deps.mailbox.processed), len(deps.mailbox.quarantine), deps.mailbox.inbox) == (4, 1, {})
+    with deps.store.transaction() as tx:
+        assert tx.inbound_unmoved("INBOX") == []
+
+
+def test_a_stop_requested_mid_batch_moves_what_was_decided_and_resumes_the_rest_when_restarted(deps):
+    for n in range(3):
+        deps.mailbox.deliver(_request(deps, mails.request_values(local_today(deps)) | {"uai": UAIS[n]}))
+    asked = iter([False, False, True])  # the loop asks before the batch, then before each message
+    report = poll_once(deps, should_stop=lambda: next(asked, True))
+    assert report.fetched == 3 and report.statuses == {"claimed": 1}
+    assert len(deps.mailbox.processed) == 1 and len(deps.mailbox.inbox) == 2
+    report = poll_once(deps)  # the next start ingests what was stored but not examined
+    assert report.statuses == {"claimed": 2} and report.fetched == 0
+    assert len(deps.mailbox.processed) == 3 and not deps.mailbox.inbox
+    with deps.store.transaction() as tx:
+        assert len(tx.cases()) == 3
 
 
 def test_embassy_is_reminded_after_working_days_when_silent(deps):

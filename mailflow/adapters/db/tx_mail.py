@@ -26,6 +26,11 @@ from mailflow.domain.message import Attachment
 TO_MOVE = (InboundStatus.CLAIMED, InboundStatus.IGNORED, InboundStatus.QUARANTINED, InboundStatus.DUPLICATE)
 
 
+def _columns(with_raw: bool) -> list[Any]:
+    """The inbound columns to read: the raw message is the big one, left out when not needed."""
+    return [c for c in t.inbound.c if with_raw or c.name != "raw"]
+
+
 class MailTx(TxBase):
     """Watermarks, inbound and outbox methods of SqlTx."""
 
@@ -67,13 +72,14 @@ class MailTx(TxBase):
             raise KeyError(f"no inbound message {inbound_id}")
         return inbound_from_row(row)
 
-    def claim_inbound(self, inbound_id: int) -> InboundRecord | None:
+    def claim_inbound(self, inbound_id: int, *, with_raw: bool = True) -> InboundRecord | None:
         """The record, row-locked until the end of the transaction, if it still waits (status new).
 
         Two workers may both try to ingest a stored message after a crash: the row lock (PostgreSQL)
         or the write lock every SQLite transaction takes first makes the second see it done.
+        ``with_raw=False`` leaves the raw bytes out (the caller still holds them from the fetch).
         """
-        stmt = select(t.inbound).where(t.inbound.c.id == inbound_id)
+        stmt = select(*_columns(with_raw)).where(t.inbound.c.id == inbound_id)
         if self.conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
         row = self.conn.execute(stmt).first()
@@ -82,20 +88,21 @@ class MailTx(TxBase):
         record = inbound_from_row(row)
         return record if record.status is InboundStatus.NEW else None
 
-    def claim_move(self, inbound_id: int) -> InboundRecord | None:
-        """The record, row-locked until the end of the transaction, if it is not marked moved yet.
+    def claim_moves(self, inbound_ids: Sequence[int]) -> list[InboundRecord]:
+        """The records not marked moved yet (without their raw bytes), row-locked until the end of
+        the transaction, in id order.
 
         Held across the IMAP MOVE and mark_moved: a second worker finishing "interrupted" work waits,
-        then sees it moved, so one message is never moved twice (which would copy it twice).
+        then sees them moved, so one message is never moved twice (which would copy it twice). Locking
+        in id order keeps two workers from deadlocking on overlapping sets.
         """
-        stmt = select(t.inbound).where(t.inbound.c.id == inbound_id)
+        if not inbound_ids:
+            return []
+        c = t.inbound.c
+        stmt = select(*_columns(False)).where(c.id.in_(list(inbound_ids)), c.moved.is_(False)).order_by(c.id)
         if self.conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        row = self.conn.execute(stmt).first()
-        if row is None:
-            return None
-        record = inbound_from_row(row)
-        return None if record.moved else record
+        return [inbound_from_row(row) for row in self.conn.execute(stmt)]
 
     def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None:
         c = t.inbound.c
@@ -124,8 +131,11 @@ class MailTx(TxBase):
             values["raw"] = None
         self._update(t.inbound, inbound_id, **values)
 
-    def mark_moved(self, inbound_id: int) -> None:
-        self._update(t.inbound, inbound_id, moved=True)
+    def mark_moved(self, inbound_ids: Sequence[int]) -> None:
+        if inbound_ids:
+            self.conn.execute(
+                update(t.inbound).where(t.inbound.c.id.in_(list(inbound_ids))).values(moved=True)
+            )
 
     def bump_inbound_attempts(self, inbound_id: int) -> int:
         c = t.inbound.c
@@ -142,7 +152,7 @@ class MailTx(TxBase):
     def inbound_unmoved(self, mailbox: str) -> list[InboundRecord]:
         c = t.inbound.c
         stmt = (
-            select(t.inbound)
+            select(*_columns(False))
             .where(c.mailbox == mailbox, c.status.in_([s.value for s in TO_MOVE]), c.moved.is_(False))
             .order_by(c.id)
         )
