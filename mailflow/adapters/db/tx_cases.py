@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 
 from mailflow.adapters.db import tables as t
 from mailflow.adapters.db.rows import case_from_row, case_values, enum_value
@@ -27,6 +27,12 @@ FINISHED_STATES = frozenset(
         CaseState.NO_PARTNER_FOUND,
         CaseState.DECLINED,
     }
+)
+
+
+# Optimistic update: only if nobody saved the case since it was read (values as parameters).
+_SAVE_CASE = update(t.cases).where(
+    t.cases.c.id == bindparam("id_"), t.cases.c.version == bindparam("version_")
 )
 
 
@@ -63,10 +69,8 @@ class CaseTx(TxBase):
     def save_case(self, case: Case) -> Case:
         if case.id is None:
             raise ValueError("save_case needs a stored case (use add_case first)")
-        c = t.cases.c
-        values = case_values(case) | {"version": case.version + 1}
-        stmt = update(t.cases).where(c.id == case.id, c.version == case.version).values(**values)
-        if self.conn.execute(stmt).rowcount != 1:
+        values = case_values(case) | {"version": case.version + 1, "id_": case.id, "version_": case.version}
+        if self.conn.execute(_SAVE_CASE, values).rowcount != 1:
             raise ConcurrentUpdate(f"case {case.ref} changed since version {case.version}")
         return case.model_copy(update={"version": case.version + 1})
 
