@@ -6,11 +6,16 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 
+def _head(raw: bytes) -> bytes:
+    """The header block, up to the first blank line; sliced, never split (the body may be 30 MB)."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    return raw[: min(ends)] if ends else raw
+
+
 def quick_message_id(raw: bytes) -> str | None:
     """The Message-ID of a raw message, ``<...>`` form, or None; never raises."""
     try:
-        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-        value = BytesHeaderParser(policy=compat32).parsebytes(head + b"\n\n").get("Message-ID")
+        value = BytesHeaderParser(policy=compat32).parsebytes(_head(raw) + b"\n\n").get("Message-ID")
     except Exception:
         return None
     if not value:
@@ -28,8 +33,7 @@ def quick_sender_subject(raw: bytes) -> tuple[str, str]:
     from email.utils import parseaddr
 
     try:
-        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-        headers = BytesHeaderParser(policy=compat32).parsebytes(head + b"\n\n")
+        headers = BytesHeaderParser(policy=compat32).parsebytes(_head(raw) + b"\n\n")
         sender = parseaddr(str(headers.get("From", "")))[1].lower()
         subject = " ".join(str(make_header(decode_header(str(headers.get("Subject", ""))))).split())
     except Exception:

@@ -25,6 +25,7 @@ from mailflow.domain.message import Attachment, InboundMessage
 from mailflow.extract import parts as P
 from mailflow.extract.charsets import decode_bytes, decode_words, fix_surrogates, one_line, repair_words
 from mailflow.extract.html2text import html_to_text
+from mailflow.extract.setaside import find_runs, pieces, settle
 from mailflow.extract.tnef import is_tnef, unpack_tnef
 
 MAX_DEPTH = 20
@@ -133,12 +134,16 @@ FEED_CHUNK = 64 * 1024
 
 def _parse_in_chunks(raw: bytes) -> Message:
     """The same tree as email.message_from_bytes, fed in chunks: that one first turns the whole message
-    into one str read through StringIO (4 bytes per character: ~240 MB at the peak for a 27 MB mail)."""
+    into one str read through StringIO (4 bytes per character: ~240 MB at the peak for a 27 MB mail).
+    Very large base64 bodies are set aside and decoded from ``raw`` later (see setaside)."""
     parser = BytesFeedParser(policy=_POLICY)
-    view = memoryview(raw)
-    for start in range(0, len(raw), FEED_CHUNK):
-        parser.feed(bytes(view[start : start + FEED_CHUNK]))
-    return parser.close()
+    runs = find_runs(raw)
+    for piece in pieces(raw, runs):
+        for start in range(0, len(piece), FEED_CHUNK):
+            parser.feed(bytes(piece[start : start + FEED_CHUNK]))
+    msg = parser.close()
+    settle(msg, runs)
+    return msg
 
 
 def parse_message(

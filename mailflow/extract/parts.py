@@ -9,6 +9,7 @@ from email import policy
 from email.message import Message
 
 from mailflow.extract.charsets import decode_words, one_line
+from mailflow.extract.setaside import set_aside_bytes
 
 MAX_FILENAME = 150
 _GEN_POLICY = policy.default.clone(refold_source="none")
@@ -77,6 +78,9 @@ def safe_filename(name: str | None, index: int, extension: str = "") -> str:
 
 def leaf_bytes(part: Message) -> bytes:
     """The decoded payload of a leaf part (base64 / quoted-printable / uuencode undone, leniently)."""
+    set_aside = set_aside_bytes(part)
+    if set_aside is not None:
+        return set_aside
     if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
         # binascii straight from the payload: get_payload(decode=True) makes several whole copies on the
         # way (~6x a 20 MB attachment at the peak). Padding defects fall back to the stdlib's leniency.

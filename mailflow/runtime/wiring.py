@@ -21,6 +21,7 @@ from mailflow.config import Settings, load_directory
 from mailflow.domain.errors import ConfigError
 from mailflow.domain.ids import MessageIdSigner, ThreadIndexer
 from mailflow.ports import Clock, Mailbox, MailSerializer, Transport
+from mailflow.runtime.malloc import return_large_buffers
 from mailflow.services.deps import Deps, Identity
 
 
@@ -120,6 +121,7 @@ def build_deps(
     settings: Settings, *, clock: Clock | None = None, with_mailbox: bool = True, upgrade: bool = True
 ) -> Deps:
     """Everything wired from settings; the database schema is brought up to date first."""
+    return_large_buffers()  # a big mail's buffers go back to the system once processed
     store = SqlStore(settings.database_url)
     if upgrade:
         store.upgrade()
