@@ -18,6 +18,7 @@ from mailflow.domain.case import (
 )
 from mailflow.domain.directory import Contact
 from mailflow.domain.ids import CaseRef, MailboxKey
+from mailflow.domain.incidents import Incident
 from mailflow.domain.message import Attachment, OutboundEmail
 from mailflow.domain.retention import EndedCase, Kept
 from mailflow.domain.states import CaseState
@@ -204,6 +205,12 @@ class Tx(Protocol):
     def statuses(self) -> dict[str, tuple[dict[str, object], datetime]]: ...
     def count_by_status(self, table: str) -> dict[str, int]: ...
 
+    # --- the daemon's incident journal (append-only; only the purge deletes) ---
+    def add_incident(self, incident: Incident) -> int: ...
+    def incidents_since(self, since: datetime | None) -> list[Incident]:
+        """Journal lines at or after ``since`` (all when None), oldest first."""
+        ...
+
     # --- contacts and action tokens ---
     def add_contact(self, contact: Contact, added_by: str, at: datetime) -> None: ...
     def added_contacts(self) -> list[Contact]: ...
@@ -239,6 +246,12 @@ class Tx(Protocol):
     def erase_personal_fields(self, case_id: int) -> list[str]:
         """Names, emails, phones out of a case, its partner and its form versions; the fields erased."""
         ...
+
+    def kept_incidents(self) -> list[Kept]:
+        """Every line of the incident journal (ids and dates only)."""
+        ...
+
+    def drop_incidents(self, incident_ids: Collection[int]) -> int: ...
 
     # --- digest ---
     def open_cases(self) -> list[Case]:

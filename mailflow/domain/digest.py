@@ -1,21 +1,23 @@
 """The daily digest as data: DigestView and its sections, built from plain records (pure, no I/O).
 
-Services gather the records (cases, events, inbound messages, invalid addresses, counts) and a function
-that signs action tokens; build_digest() sorts them into the French sections, balances the messages
-fetched since the last digest and draws the open cases by state as bars. Templates only print it.
+Services gather the records (cases, events, inbound messages, invalid addresses, counts, the daemon's
+incident journal) and a function that signs action tokens; build_digest() sorts them into the French
+sections, balances the messages fetched since the last digest, tells the technical incidents in French
+and draws the open cases by state as bars. Templates only print it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import quote
 
 from mailflow.domain.case import Case, CaseEvent, InboundRecord, InboundStatus
 from mailflow.domain.countries import french_name
 from mailflow.domain.effects import Party
 from mailflow.domain.ids import REF_PATTERN
+from mailflow.domain.incidents import Incident, IncidentLine, incident_lines
 from mailflow.domain.states import STATE_LABELS, TERMINAL_STATES, CaseState, EventKind, allowed_events
 
 TokenFor = Callable[[str, str], str]
@@ -158,6 +160,11 @@ class DigestView:
     balance: Balance = field(default_factory=lambda: Balance(0, 0, 0, 0, 0, 0))
     bars: tuple[Bar, ...] = ()
     open_cases: tuple[Case, ...] = ()
+    incidents: tuple[IncidentLine, ...] = ()
+
+    @property
+    def incidents_ongoing(self) -> int:
+        return sum(1 for line in self.incidents if line.ongoing)
 
     @property
     def headline(self) -> str:
@@ -167,6 +174,8 @@ class DigestView:
         parts += [f"{len(self.to_attach)} à rattacher"] if self.to_attach else []
         parts += [f"{len(self.quarantine)} en quarantaine"] if self.quarantine else []
         parts += [f"{len(self.new_requests)} nouvelle(s) demande(s)"] if self.new_requests else []
+        ongoing = self.incidents_ongoing
+        parts += [f"{ongoing} incident(s) technique(s) en cours"] if ongoing else []
         return ", ".join(parts) or "rien à traiter"
 
 
@@ -188,6 +197,8 @@ class DigestData:
     inbound_counts: Mapping[str, int] = field(default_factory=dict)  # status -> messages fetched since
     opened_by_mail: int = 0  # claimed messages (fetched since) that opened a case
     staff: frozenset[str] = frozenset()
+    incidents: Sequence[Incident] = ()  # the journal since the last digest (or since an outage it ends began)
+    timezone: tzinfo = UTC  # local time of the incident sentences
 
 
 def mailto(address: str, ref: str, line: str, token: str) -> str:
@@ -367,4 +378,5 @@ def build_digest(data: DigestData, dareic_address: str, token_for: TokenFor) -> 
         balance=balance_from_counts(data.inbound_counts, data.opened_by_mail),
         bars=state_bars(open_cases),
         open_cases=tuple(open_cases),
+        incidents=incident_lines(data.incidents, data.since, data.timezone, data.today),
     )

@@ -9,7 +9,8 @@ Two clocks:
 - documents of a case run from the day the case **ended** (entered a state where it rests: validated,
   refused, closed, withdrawn…); nothing of an open case is ever removed, however old;
 - mail attached to no case (not ours, "à rattacher" never attached, quarantined, duplicates) runs
-  from the day it was **fetched**; so do outgoing mails about no case (answers to staff commands).
+  from the day it was **fetched**; so do outgoing mails about no case (answers to staff commands),
+  and the lines of the daemon's incident journal (from the day they happened; they are deleted).
 
 Pupils' data (conventions) are kept the shortest; the rector's notification (an administrative
 decision) the longest: the policy refuses a configuration that says otherwise.
@@ -65,6 +66,7 @@ class DocumentKind(StrEnum):
     OUTGOING_MAIL = "outgoing_mail"  # bodies and attachments of sent mails: dropped, envelope kept
     CONTACTS = "contacts"  # names, emails and phones in the case and its form versions: erased
     NOTIFICATION = "notification"  # the rector's notification mail: body and letter dropped, envelope kept
+    INCIDENT = "incident"  # a line of the daemon's incident journal (server outages): deleted
 
 
 LABELS: dict[DocumentKind, str] = {
@@ -75,6 +77,7 @@ LABELS: dict[DocumentKind, str] = {
     DocumentKind.OUTGOING_MAIL: "corps et pièces jointes des courriels envoyés",
     DocumentKind.CONTACTS: "noms, courriels et téléphones des personnes dans les dossiers",
     DocumentKind.NOTIFICATION: "notifications du recteur (corps et lettre)",
+    DocumentKind.INCIDENT: "incidents techniques du journal du service",
 }
 
 
@@ -93,6 +96,7 @@ class RetentionPolicy(BaseModel):
     outgoing_mail_days: int = Field(default=730, ge=0)
     contacts_days: int = Field(default=1095, ge=0)
     notification_days: int = Field(default=3650, ge=0)
+    incidents_days: int = Field(default=90, ge=0)  # operational, not a case document: left out of the order
 
     @model_validator(mode="after")
     def _ordered(self) -> RetentionPolicy:
@@ -136,6 +140,7 @@ _FIELD: dict[DocumentKind, str] = {
     DocumentKind.OUTGOING_MAIL: "outgoing_mail_days",
     DocumentKind.CONTACTS: "contacts_days",
     DocumentKind.NOTIFICATION: "notification_days",
+    DocumentKind.INCIDENT: "incidents_days",
 }
 
 

@@ -77,6 +77,10 @@ def build_view(deps: Deps, since: datetime | None = None) -> DigestView:
         events = tx.events_since(REPLY_KINDS, since)
         known = {c.id for c in (*open_cases, *new_cases)}
         others: dict[int, Case] = {i: tx.case(i) for i in {e.case_id for e in events} - known}
+        incidents = tx.incidents_since(since)
+        began = min((i.since for i in incidents if i.since is not None), default=since)
+        if began < since:  # a recovery ends an outage that began earlier: tell the whole of it
+            incidents = tx.incidents_since(began)
         data = DigestData(
             now=now,
             today=local_today(deps),
@@ -92,6 +96,8 @@ def build_view(deps: Deps, since: datetime | None = None) -> DigestView:
             inbound_counts=tx.inbound_counts_since(since),
             opened_by_mail=tx.inbound_opening_cases_since(since),
             staff=deps.identity.staff,
+            incidents=incidents,
+            timezone=deps.identity.timezone,
         )
     return build_digest(data, deps.identity.dareic_address, _token_maker(deps, now))
 

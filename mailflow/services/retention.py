@@ -1,4 +1,5 @@
-"""`mailflow purge`: remove the personal data past retention (DOMAIN.md §6) and say what was removed.
+"""`mailflow purge`: remove the personal data past retention (DOMAIN.md §6) and say what was removed;
+the daemon's incident journal is purged the same way (its own delay).
 
 One transaction: list what is still kept, let the pure domain pick what is past retention, remove
 exactly that, and write one timeline line per case touched (``data_purged``: what went, never the data).
@@ -77,7 +78,8 @@ def purge(deps: Deps, policy: RetentionPolicy, *, dry_run: bool = False) -> Purg
     now = deps.clock.now()
     report = PurgeReport(at=now, dry_run=dry_run)
     with deps.store.transaction() as tx:
-        report.removals = past_retention(policy, tx.ended_cases(), tx.kept_documents(), now)
+        kept = [*tx.kept_documents(), *tx.kept_incidents()]
+        report.removals = past_retention(policy, tx.ended_cases(), kept, now)
         if dry_run or not report.removals:
             return report
         _remove(tx, report)
@@ -98,6 +100,7 @@ def _remove(tx: Tx, report: PurgeReport) -> None:
     )
     for case_id in by_kind.get(DocumentKind.CONTACTS, []):
         report.erased_fields[case_id] = tx.erase_personal_fields(case_id)
+    tx.drop_incidents(by_kind.get(DocumentKind.INCIDENT, []))
 
 
 def _record(tx: Tx, report: PurgeReport, now: datetime) -> None:

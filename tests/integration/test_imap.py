@@ -391,6 +391,29 @@ def test_calls_retry_once_when_the_connection_was_cut_without_bye(
     assert dovecot.status(user, "mailflow/traites")["messages"] == 1
 
 
+@pytest.mark.parametrize("fault", ["restart", "cut"])
+def test_fetch_returns_every_message_when_the_server_goes_away_during_the_fetch(
+    dovecot: DovecotServer, imap_mailbox: ImapMailbox, user: str, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    for n in range(3):
+        dovecot.deliver(user, _raw(n))
+    imap_mailbox.uidvalidity()  # connected and selected
+    real_fetch = IMAPClient.fetch
+    faults: list[str] = []
+
+    def fetch_as_the_server_goes(client: IMAPClient, *args: object, **kwargs: object) -> object:
+        if not faults:  # the first FETCH goes out as the server restarts or the session is killed
+            faults.append(fault)
+            dovecot.restart() if fault == "restart" else dovecot.kill_imap_sessions()
+        return real_fetch(client, *args, **kwargs)
+
+    monkeypatch.setattr(IMAPClient, "fetch", fetch_as_the_server_goes)
+    fetched = imap_mailbox.fetch_after(0)
+    assert faults == [fault]
+    assert [f.raw for f in fetched] == [_raw(n) for n in range(3)]  # reconnected, fetched again, all there
+    assert _flags(dovecot, user) == {f"<m{n}@example.org>".encode(): () for n in range(3)}  # still unseen
+
+
 def test_wait_returns_true_at_once_when_the_connection_is_cut_during_idle(
     dovecot: DovecotServer, imap_mailbox: ImapMailbox, user: str
 ) -> None:

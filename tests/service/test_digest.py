@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from mailflow.adapters.reports import DigestWriter
 from mailflow.config import PROJECT_ROOT
 from mailflow.domain.case import InboundStatus
+from mailflow.domain.incidents import Incident, IncidentKind
 from mailflow.domain.states import CaseState
 from mailflow.domain.uai import check_letter
 from mailflow.runtime import demo_mails as mails
@@ -132,6 +133,7 @@ def test_digest_shows_every_section_with_the_right_items_when_the_day_was_busy(d
                   "À rattacher", "Quarantaine", "Dossiers ouverts par état"):  # fmt: skip
         assert title in html
     assert f"#{stray.id}" in html and "Bilan déséquilibré" not in html
+    assert "Incidents techniques" not in html and view.incidents == ()  # none: the section is left out
 
 
 def test_balance_says_so_loudly_when_a_message_is_left_unprocessed(deps):
@@ -226,3 +228,19 @@ def test_outside_text_is_escaped_in_the_html_when_a_school_name_is_hostile(deps)
     rendered = preview_digest(deps, writer())[1]
     assert HOSTILE not in rendered.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
     assert HOSTILE in rendered.text  # plain text is not HTML
+
+
+def test_incidents_are_told_once_when_the_next_digest_comes(deps):
+    realistic_day(deps)
+    now = deps.clock.now()
+    with deps.store.transaction() as tx:
+        began = now - timedelta(minutes=30)
+        tx.add_incident(Incident(IncidentKind.MAILBOX, began, "connection refused"))
+        tx.add_incident(Incident(IncidentKind.RECOVERED, now - timedelta(minutes=20), count=1, since=began))
+    first = send_digest(deps, writer())
+    assert first.queued and first.view is not None and first.rendered is not None
+    assert [line.kind for line in first.view.incidents] == ["mailbox_unavailable"]
+    assert "INCIDENTS TECHNIQUES (1)" in first.rendered.text and "connection refused" in first.rendered.text
+    deps.clock.advance(timedelta(days=1))
+    following = send_digest(deps, writer())
+    assert following.queued and following.view is not None and following.view.incidents == ()

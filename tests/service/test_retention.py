@@ -17,6 +17,7 @@ from mailflow.adapters.db import tables as t
 from mailflow.adapters.formbuild import build_partner_sheet, fill_form
 from mailflow.domain.case import InboundStatus, OutboxRecord
 from mailflow.domain.effects import Party
+from mailflow.domain.incidents import Incident, IncidentKind
 from mailflow.domain.message import OutboundEmail
 from mailflow.domain.retention import (
     PERSONAL_FIELDS,
@@ -72,6 +73,17 @@ def _later(deps, days: int) -> None:
     deps.clock.advance(timedelta(days=days))
 
 
+def _incident(deps, message: str = "IMAP server unreachable") -> int:
+    """One line of the daemon's incident journal, dated now."""
+    with deps.store.transaction() as tx:
+        return tx.add_incident(Incident(IncidentKind.MAILBOX, deps.clock.now(), message))
+
+
+def _journal(deps) -> list[str]:
+    with deps.store.transaction() as tx:
+        return [i.message for i in tx.incidents_since(None)]
+
+
 def _kinds(report) -> dict[DocumentKind, int]:
     return {kind: n for kind, n in report.counts().items() if n}
 
@@ -109,6 +121,7 @@ def test_purge_removes_nothing_when_everything_is_within_retention(deps):
 
 def test_dry_run_lists_everything_past_retention_and_changes_nothing_then_real_run_removes_that(deps):
     _story(deps)
+    _incident(deps)
     _later(deps, 3651)
     before = _snapshot(deps)
     dry = purge(deps, POLICY, dry_run=True)
@@ -178,6 +191,22 @@ def test_mails_forms_then_contacts_then_notification_go_when_their_retention_end
         [notification] = [r for r in tx.outbox(ended.id) if r.template == "notification_school"]
     assert notification.email.text == "" and notification.email.to_addrs == (mails.SCHOOL,)
     assert notification.email.subject  # the register of the decision: who, when, which subject
+
+
+def test_incident_journal_is_purged_after_its_own_delay_when_lines_grow_old(deps):
+    _incident(deps, "old outage")
+    _later(deps, 60)
+    _incident(deps, "recent outage")
+    _later(deps, POLICY.incidents_days - 60 + 1)  # the first is 91 days old, the second 31
+    dry = purge(deps, POLICY, dry_run=True)
+    assert _kinds(dry) == {K.INCIDENT: 1} and _journal(deps) == ["old outage", "recent outage"]
+    assert any(
+        "incidents techniques du journal du service seraient supprimés" in line for line in dry.lines()
+    )
+    report = purge(deps, POLICY)
+    assert [r.kind for r in report.removals] == [K.INCIDENT] and report.removals[0].case_ref is None
+    assert _journal(deps) == ["recent outage"]
+    assert POLICY.incidents_days == 90  # the documented default ([retention] incidents_days)
 
 
 def test_open_case_keeps_everything_when_it_is_decades_old(deps):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from mailflow.domain.case import Case, CaseEvent, InboundRecord, InboundStatus
 from mailflow.domain.digest import DigestData, balance_from_counts, build_digest, case_actions
 from mailflow.domain.effects import Party
 from mailflow.domain.ids import MailboxKey
+from mailflow.domain.incidents import Incident, IncidentKind, incident_lines, unresolved
 from mailflow.domain.states import CaseState
 
 NOW = datetime(2026, 12, 7, 7, 30, tzinfo=UTC)
@@ -16,6 +18,8 @@ TODAY = date(2026, 12, 7)
 SINCE = NOW - timedelta(days=1)
 DAREIC = "ce.dareic@ac-strasbourg.fr"
 STAFF = frozenset({"agent@ac-strasbourg.fr"})
+PARIS = ZoneInfo("Europe/Paris")
+IK = IncidentKind
 
 
 def token_for(ref: str, action: str) -> str:
@@ -65,7 +69,7 @@ def build(**data) -> object:
 def test_every_section_is_empty_when_nothing_happened():
     view = build()
     for section in ("to_handle", "new_requests", "replies", "overdue", "bad_addresses", "to_attach",
-                    "quarantine", "bars"):  # fmt: skip
+                    "quarantine", "bars", "incidents"):  # fmt: skip
         assert getattr(view, section) == (), section
     assert view.open_count == 0 and view.balance.balanced and view.headline == "rien à traiter"
 
@@ -165,3 +169,109 @@ def test_bars_are_proportional_and_in_lifecycle_order_when_cases_are_open():
         ("AT_EMBASSY", 4, 100, "waiting"),
     ]
     assert view.headline == "rien à traiter" and view.open_count == 5
+
+
+# --- technical incidents (the daemon's journal) ---
+
+
+def paris(day: int, hour: int, minute: int, month: int = 12, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+def incident(kind: IncidentKind, at: datetime, message: str = "", **extra) -> Incident:
+    return Incident(kind, at, message, **extra)
+
+
+def test_incidents_are_grouped_per_kind_with_their_recovery_when_the_service_came_back():
+    journal = [
+        incident(IK.MAILBOX, paris(6, 10, 2), "cannot connect to the IMAP server (5 attempts)"),
+        incident(IK.MAILBOX, paris(6, 10, 20), "cannot connect"),
+        incident(IK.MAILBOX, paris(6, 10, 40), "IMAP connection lost during fetch"),
+        incident(IK.RECOVERED, paris(6, 10, 42), count=3, since=paris(6, 10, 2)),
+        incident(IK.SMTP_DEFERRED, paris(6, 14, 5), "451 4.3.0 Try again later", count=2),
+        incident(IK.SMTP_RECOVERED, paris(6, 14, 6), count=2, since=paris(6, 14, 5)),
+        incident(IK.SMTP_REFUSED, paris(6, 15, 0), "550 5.1.1 No such user"),  # its case says so already
+    ]
+    view = build(incidents=journal, timezone=PARIS)
+    imap, smtp = view.incidents
+    assert (imap.kind, imap.label, imap.count) == (
+        "mailbox_unavailable",
+        "Serveur de messagerie (IMAP) injoignable",
+        3,
+    )
+    assert imap.when == "3 fois le 6 décembre, de 10 h 02 à 10 h 40"
+    assert imap.outcome == (
+        "service rétabli le 6 décembre à 10 h 42, après 3 tentatives infructueuses (interruption de 40 min)"
+    )
+    assert imap.message == "IMAP connection lost during fetch" and not imap.ongoing
+    assert smtp.when == "2 envois différés le 6 décembre à 14 h 05" and smtp.message.startswith("451")
+    assert (
+        smtp.outcome
+        == "envois repris le 6 décembre à 14 h 06 (les courriels différés sont renvoyés automatiquement)"
+    )
+    assert view.incidents_ongoing == 0 and view.headline == "rien à traiter"
+
+
+def test_incident_is_still_ongoing_and_in_the_headline_when_no_recovery_follows_it():
+    journal = [
+        incident(IK.MAILBOX, paris(6, 9, 0), "refused"),
+        incident(IK.RECOVERED, paris(6, 9, 5), count=1, since=paris(6, 9, 0)),
+        incident(IK.DATABASE, paris(7, 8, 0), "database unavailable: connection refused"),
+        incident(IK.MAILBOX, paris(7, 8, 0), "refused again"),  # after the recovery: a new outage
+    ]
+    view = build(incidents=journal, timezone=PARIS)
+    assert [(line.kind, line.ongoing) for line in view.incidents] == [
+        ("mailbox_unavailable", True),
+        ("database_unavailable", True),
+    ]
+    database = view.incidents[1]
+    assert database.when == "une fois le 7 décembre à 8 h 00" and database.outcome == "toujours en cours"
+    assert view.incidents_ongoing == 2 and view.headline == "2 incident(s) technique(s) en cours"
+
+
+def test_incidents_told_in_an_earlier_digest_are_left_out_but_an_outage_ending_now_is_told_whole():
+    journal = [
+        incident(IK.UNEXPECTED, paris(5, 9, 0), "boom"),  # before SINCE (6 December, 8 h 30), and over
+        incident(IK.RECOVERED, paris(5, 9, 1), count=1, since=paris(5, 9, 0)),
+        incident(IK.MAILBOX, paris(6, 6, 0)),  # began before SINCE...
+        incident(IK.MAILBOX, paris(6, 7, 0), "cannot connect"),
+        incident(IK.RECOVERED, paris(6, 9, 5), count=2, since=paris(6, 6, 0)),  # ...and ends after it
+    ]
+    [line] = build(incidents=journal, timezone=PARIS).incidents
+    assert line.kind == "mailbox_unavailable" and line.when == "2 fois le 6 décembre, de 6 h 00 à 7 h 00"
+    assert (
+        line.outcome
+        == "service rétabli le 6 décembre à 9 h 05, après 2 tentatives infructueuses (interruption de 3 h 05)"
+    )
+    assert line.message == "cannot connect"
+
+
+def test_incident_dates_name_the_year_only_when_it_is_not_this_one_and_durations_read_naturally():
+    journal = [
+        incident(IK.UNEXPECTED, paris(31, 23, 50)),
+        incident(IK.UNEXPECTED, paris(1, 0, 10, month=1, year=2027)),
+        incident(IK.RECOVERED, paris(2, 1, 15, month=1, year=2027), count=2, since=paris(31, 23, 50)),
+        incident(IK.DATABASE, paris(2, 2, 0, month=1, year=2027)),
+        incident(IK.RECOVERED, paris(2, 2, 0, month=1, year=2027), count=1, since=paris(2, 2, 0, 1, 2027)),
+    ]
+    unexpected, database = incident_lines(journal, None, PARIS, date(2027, 1, 4))
+    assert unexpected.when == "2 fois du 31 décembre 2026 à 23 h 50 au 1er janvier à 0 h 10"
+    assert unexpected.outcome.endswith("après 2 tentatives infructueuses (interruption de 1 jour et 1 h)")
+    assert database.outcome == (
+        "service rétabli le 2 janvier à 2 h 00, après 1 tentative infructueuse (interruption de moins d'une minute)"
+    )
+
+
+def test_unresolved_gives_the_failures_after_the_last_recovery_when_a_daemon_starts_again():
+    journal = [
+        incident(IK.MAILBOX, paris(6, 9, 0)),
+        incident(IK.RECOVERED, paris(6, 9, 5), count=1, since=paris(6, 9, 0)),
+        incident(IK.DATABASE, paris(6, 10, 0)),
+        incident(IK.MAILBOX, paris(6, 10, 5)),
+        incident(IK.SMTP_DEFERRED, paris(6, 10, 6), count=3),
+    ]
+    cycles = {IK.MAILBOX, IK.DATABASE, IK.UNEXPECTED}
+    assert unresolved(journal, cycles) == (paris(6, 10, 0), 2)
+    assert unresolved(journal, {IK.SMTP_DEFERRED}) == (paris(6, 10, 6), 3)
+    ended = [*journal, incident(IK.RECOVERED, paris(6, 10, 7)), incident(IK.SMTP_RECOVERED, paris(6, 10, 8))]
+    assert unresolved(ended, cycles) is None and unresolved(ended, {IK.SMTP_DEFERRED}) is None

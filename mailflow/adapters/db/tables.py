@@ -254,3 +254,17 @@ used_tokens = Table(
     Column("used_at", UtcDateTime(), nullable=False),
     Column("used_by", String(320), nullable=False),
 )
+
+
+# The daemon's incident journal (append-only; purged after [retention] incidents_days).
+incidents = Table(
+    "incidents",
+    metadata,
+    _id(),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("message", Text, nullable=False, default=""),
+    Column("count", Integer, nullable=False, default=1),
+    Column("since", UtcDateTime()),
+    Index(None, "at"),
+)
