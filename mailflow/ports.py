@@ -134,7 +134,10 @@ class Tx(Protocol):
         """Those records not moved yet (without raw bytes), locked for this transaction, in id order."""
         ...
 
-    def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None: ...
+    def inbound_by_message_id(self, mailbox: str, message_id: str) -> InboundRecord | None:
+        """The message stored under this Message-ID, without its raw bytes (use inbound() for them)."""
+        ...
+
     def update_inbound(
         self,
         inbound_id: int,

@@ -27,7 +27,8 @@ def find_inbound(tx: Tx, mailbox: str, message: str) -> InboundRecord | None:
         except KeyError:
             return None
     mid = text if text.startswith("<") else f"<{text}>"
-    return tx.inbound_by_message_id(mailbox, mid)
+    found = tx.inbound_by_message_id(mailbox, mid)  # without its raw bytes: read it whole
+    return None if found is None or found.id is None else tx.inbound(found.id)
 
 
 def mark_for_attach(tx: Tx, record: InboundRecord, case: Case) -> str | None:

@@ -62,8 +62,9 @@ def test_nothing_is_lost_or_done_twice_when_daemon_is_killed_at_each_step(
     dovecot.deliver(user, mails.newsletter(datetime.now().astimezone(), "ce.dareic@ac-strasbourg.fr"))
     run = [sys.executable, "-m", "mailflow.cli", "run"]
 
-    # The whole backlog is fetched in one batch: crash after storing it, or at the 2nd message of a later step.
-    nth = 1 if point in ("stored", "leased") else 2
+    # The backlog is fetched, stored and moved as one batch (and leased as one): crash at that step; the
+    # steps taken per message (ingested, accepted, marked): crash at the 2nd message.
+    nth = 1 if point in ("stored", "moved", "leased") else 2
     crashed = subprocess.run(
         run,
         env={**env, "MAILFLOW_CRASH_AT": f"{point}:{nth}"},

@@ -74,7 +74,7 @@ def _history(config: Path) -> tuple[str, str]:
 def _raw_kept(config: Path) -> int:
     deps = build_deps(load_settings(config, environ={}), with_mailbox=False)
     with deps.store.engine.connect() as conn:
-        count = conn.execute(select(func.count()).where(t.inbound.c.raw.is_not(None))).scalar_one()
+        count = conn.execute(select(func.count()).select_from(t.inbound_raw)).scalar_one()
     deps.store.dispose()
     return int(count)
 

@@ -108,10 +108,10 @@ def add_case(store: SqlStore, ref: str = "APP-2026-0001", **changes: object) -> 
 def test_upgrade_creates_every_table_when_database_is_empty(store: SqlStore, db_url: str) -> None:
     as_port: Store = store  # SqlStore satisfies the port (checked by mypy)
     assert as_port.transaction is not None
-    assert store.current_revision() == "0004"
+    assert store.current_revision() == "0005"
     assert set(inspect(store.engine).get_table_names()) == set(metadata.tables) | {"alembic_version"}
     store.upgrade()  # a second run is a no-op
-    assert store.current_revision() == "0004"
+    assert store.current_revision() == "0005"
     if db_url.startswith("sqlite"):
         assert Path(store.url.database or "").is_file()
 

@@ -100,7 +100,8 @@ def _raw_kept(deps, case_id: int | None) -> list[int]:
     c = t.inbound.c
     cond = c.case_id.is_(None) if case_id is None else c.case_id == case_id
     with deps.store.engine.connect() as conn:
-        return list(conn.execute(select(c.id).where(cond, c.raw.is_not(None))).scalars())
+        stmt = select(c.id).join(t.inbound_raw, t.inbound_raw.c.inbound_id == c.id).where(cond)
+        return list(conn.execute(stmt).scalars())
 
 
 def _outbox(deps, case_id: int) -> dict[str, tuple[str, str | None, int]]:
@@ -145,7 +146,7 @@ def test_conventions_go_first_and_unattached_mail_after_its_own_delay_when_time_
     assert _kinds(report) == {K.CONVENTION: 1}
     assert report.removals[0].case_ref == ended.ref and "<conv@ac-strasbourg.fr>" in report.removals[0].what
     with deps.store.transaction() as tx:
-        convention = tx.inbound_by_message_id("INBOX", "<conv@ac-strasbourg.fr>")
+        convention = tx.inbound(tx.inbound_by_message_id("INBOX", "<conv@ac-strasbourg.fr>").id)
         assert convention.raw is None and convention.status is InboundStatus.CLAIMED  # the row stays
     assert len(_raw_kept(deps, ended.id)) > 0  # the other mails of the case: not yet
 

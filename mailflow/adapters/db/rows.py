@@ -32,7 +32,7 @@ def case_from_row(row: Row[Any]) -> Case:
 
 
 def inbound_values(record: InboundRecord) -> dict[str, object]:
-    values = record.model_dump(exclude={"id", "key"})
+    values = record.model_dump(exclude={"id", "key", "raw"})  # the raw bytes go to inbound_raw
     values["status"] = record.status.value
     values.update(mailbox=record.key.mailbox, uidvalidity=record.key.uidvalidity, uid=record.key.uid)
     return values

@@ -110,7 +110,6 @@ inbound = Table(
     # NULL for a duplicate or a message without Message-ID: NULLs never collide in a UNIQUE.
     Column("message_id", String(998)),
     Column("fetched_at", UtcDateTime(), nullable=False),
-    Column("raw", LargeBinary),
     Column("status", String(16), nullable=False),
     Column("kind", String(16)),
     Column("reason", Text, nullable=False, default=""),
@@ -123,6 +122,15 @@ inbound = Table(
     UniqueConstraint("mailbox", "message_id"),
     Index(None, "mailbox", "status"),
     Index(None, "message_id"),
+)
+
+# A received message's raw bytes, in a table of their own: changing the inbound row (its status, its
+# move) must not rewrite a 30 MB value, which SQLite does for every UPDATE of a row.
+inbound_raw = Table(
+    "inbound_raw",
+    metadata,
+    Column("inbound_id", Integer, ForeignKey("inbound.id", ondelete="CASCADE"), primary_key=True),
+    Column("raw", LargeBinary, nullable=False),
 )
 
 case_events = Table(
@@ -254,7 +262,6 @@ used_tokens = Table(
     Column("used_at", UtcDateTime(), nullable=False),
     Column("used_by", String(320), nullable=False),
 )
-
 
 # The daemon's incident journal (append-only; purged after [retention] incidents_days).
 incidents = Table(

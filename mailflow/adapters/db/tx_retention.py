@@ -87,7 +87,8 @@ class RetentionTx(TxBase):
         )
         stmt = (
             select(i.id, i.case_id, i.fetched_at, i.message_id, i.status)
-            .where(i.raw.is_not(None), i.status != InboundStatus.NEW.value)
+            .join(t.inbound_raw, t.inbound_raw.c.inbound_id == i.id)
+            .where(i.status != InboundStatus.NEW.value)
             .order_by(i.id)
         )
         for row in self.conn.execute(stmt):
@@ -152,10 +153,9 @@ class RetentionTx(TxBase):
 
     def drop_inbound_raw(self, inbound_ids: Collection[int]) -> int:
         """Forget the raw bytes of these received messages (the row, its Message-ID and verdict stay)."""
-        i = t.inbound.c
         done = 0
         for ids in _chunks(inbound_ids):
-            stmt = update(t.inbound).where(i.id.in_(ids), i.raw.is_not(None)).values(raw=None)
+            stmt = delete(t.inbound_raw).where(t.inbound_raw.c.inbound_id.in_(ids))
             done += self.conn.execute(stmt).rowcount
         return done
 
