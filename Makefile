@@ -54,7 +54,7 @@ clean:
 
 bench: $(STAMP) debs
 	$(PY) -m benchmarks.latency --count 60 --write benchmarks/RESULTS.md
-	$(PY) -m benchmarks.digest_export --cases 10000
+	$(PY) -m benchmarks.digest_export --cases 10000 --write benchmarks/RESULTS.md
 	$(PY) -m benchmarks.backlog --count 2000 --write benchmarks/RESULTS.md
 	$(PY) -m benchmarks.memory --count 2000 --write benchmarks/RESULTS.md
 	$(PY) -m benchmarks.fuzz_mime --minutes 5 --out var/fuzz
