@@ -325,6 +325,14 @@ class ImapMailbox:
         self._call("append to Sent", op)
 
     @_serialized
+    def sent_contains(self, message_id: str) -> bool:
+        def op(client: IMAPClient) -> bool:
+            client.select_folder(self._folder(client, self._sent, b"\\Sent"), readonly=True)
+            return bool(client.search(["HEADER", "Message-ID", message_id.strip()]))
+
+        return self._call("search in Sent", op)  # every other call selects the inbox again first
+
+    @_serialized
     def wait_for_change(self, timeout: float) -> bool:
         """True when new mail may have arrived, False after ``timeout`` seconds with nothing new.
 

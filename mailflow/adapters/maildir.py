@@ -26,6 +26,7 @@ from mailflow.ports import Clock, FetchedMessage
 
 UIDLIST = "mailflow-uidlist"
 _POLL_SECONDS = 0.1
+HEAD_BYTES = 64 * 1024  # enough for any header block mailflow writes
 _counter = itertools.count(1)
 
 
@@ -239,6 +240,15 @@ class MaildirMailbox:
 
     def append_sent(self, raw: bytes) -> None:
         self._drop(self._sent, raw, seen=True)
+
+    def sent_contains(self, message_id: str) -> bool:
+        wanted = re.compile(rb"(?im)^message-id:[ \t]*" + re.escape(message_id.strip().encode()))
+        for path in self._files(self._sent).values():
+            with open(path, "rb") as fh:
+                head = fh.read(HEAD_BYTES)
+            if wanted.search(head.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]):
+                return True
+        return False
 
     def wait_for_change(self, timeout: float) -> bool:
         """True as soon as the inbox listing differs from the last fetch (or from the call), else

@@ -112,6 +112,7 @@ class OutboxRecord(BaseModel):
     next_attempt_at: datetime
     last_error: str = ""
     sent_at: datetime | None = None
+    sent_copied: bool = False  # its copy is in the Sent folder (a crash may come between the two)
 
 
 class ReminderStatus(StrEnum):

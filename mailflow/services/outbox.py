@@ -1,4 +1,8 @@
-"""Drain the outbox: send due mails in one batch, keep a copy in Sent, retry transient failures with backoff."""
+"""Drain the outbox: send due mails in one batch, keep a copy in Sent, retry transient failures with backoff.
+
+The Sent copy is recorded too: a copy missed (a crash right after the send, the IMAP server down) is
+made at a later drain, after checking the Sent folder does not hold it already.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ import structlog
 
 from mailflow.domain.case import OutboxRecord
 from mailflow.domain.errors import PermanentError
-from mailflow.domain.message import OutboundEmail
 from mailflow.ports import Tx
 from mailflow.services.deps import Deps
 
 log = structlog.get_logger("mailflow.outbox")
 BACKOFF = (1, 5, 15, 60)  # multiples of deps.retry_base (one minute in production)
 GIVE_UP_AFTER = timedelta(days=2)
+COPY_LOOKBACK = timedelta(days=7)  # missed Sent copies are made good for mails sent this recently
+COPIES_PER_DRAIN = 50
 
 
 @dataclass(slots=True)
@@ -28,6 +33,7 @@ class DrainReport:
 def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
     """Send every due mail (in batches over one connection each) until none is due."""
     report = DrainReport()
+    _copy_missing(deps)
     while True:
         now = deps.clock.now()
         with deps.store.transaction() as tx:
@@ -76,7 +82,7 @@ def _record(
             report.retried += 1
     deps.probe("marked")
     if error is None and deps.mailbox is not None:
-        _copy_to_sent(deps, record.email)
+        _copy_to_sent(deps, record)
     log.info("outbox", message_id=record.email.message_id, ok=error is None, error=str(error or ""))
 
 
@@ -89,10 +95,36 @@ def _flag_case(tx: Tx, record: OutboxRecord, error: str) -> None:
     tx.save_case(case)
 
 
-def _copy_to_sent(deps: Deps, email: OutboundEmail) -> None:
-    """A failed copy does not unsend the mail: log it and go on."""
+def _copy_to_sent(deps: Deps, record: OutboxRecord) -> bool:
+    """Copy a sent mail to the Sent folder and record it; a failed copy does not unsend the mail: it is
+    logged, and made good by a later drain."""
+    assert deps.mailbox is not None and record.id is not None
     try:
-        assert deps.mailbox is not None
-        deps.mailbox.append_sent(deps.serializer(email))
+        deps.mailbox.append_sent(deps.serializer(record.email))
     except Exception as exc:
-        log.warning("sent_copy_failed", error=str(exc))
+        log.warning("sent_copy_failed", message_id=record.email.message_id, error=str(exc))
+        return False
+    with deps.store.transaction() as tx:
+        tx.mark_copied(record.id)
+    return True
+
+
+def _copy_missing(deps: Deps) -> None:
+    """Make the Sent copies a crash or an IMAP outage left out (unless the folder has them already)."""
+    if deps.mailbox is None:
+        return
+    with deps.store.transaction() as tx:
+        missing = tx.outbox_uncopied(deps.clock.now() - COPY_LOOKBACK, COPIES_PER_DRAIN)
+    for record in missing:
+        assert record.id is not None
+        try:
+            there = deps.mailbox.sent_contains(record.email.message_id)
+        except Exception as exc:  # the server is down: the next drain tries again
+            log.warning("sent_copy_check_failed", error=str(exc))
+            return
+        if there:  # copied just before a crash, not recorded
+            with deps.store.transaction() as tx:
+                tx.mark_copied(record.id)
+        elif not _copy_to_sent(deps, record):
+            return
+        log.info("sent_copy_made_good", message_id=record.email.message_id, already_there=there)

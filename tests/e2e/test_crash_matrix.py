@@ -20,6 +20,7 @@ import pytest
 
 from mailflow.adapters.db.store import SqlStore
 from mailflow.domain.case import OutboxStatus
+from mailflow.extract.headers import quick_message_id
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
 
@@ -91,6 +92,8 @@ def test_nothing_is_lost_or_done_twice_when_daemon_is_killed_at_each_step(
         assert _eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 1)  # the newsletter stays
         store = SqlStore(f"sqlite:///{tmp_path / 'var' / 'mailflow.db'}")
         assert _eventually(lambda: _all_sent(store))
+        # A copy missed by the crash (after the send, before the APPEND) is made by a later drain.
+        assert _eventually(lambda: len(_sent_copies(dovecot, user, password)) == 2 * REQUESTS)
     finally:
         daemon.send_signal(signal.SIGTERM)
         out, _ = daemon.communicate(timeout=30)
@@ -110,6 +113,20 @@ def test_nothing_is_lost_or_done_twice_when_daemon_is_killed_at_each_step(
     # Only a crash between the server's acceptance and our record of it may repeat a mail: the one in flight.
     assert duplicates == (1 if point == "accepted" else 0), copies
     assert dovecot.status(user, "mailflow/traites")["messages"] == REQUESTS
+    copies_in_sent = Counter(_sent_copies(dovecot, user, password))
+    assert set(copies_in_sent) == {r.email.message_id for r in outbox}  # one copy of each mail in Sent
+    assert set(copies_in_sent.values()) == {1}, copies_in_sent
+
+
+def _sent_copies(dovecot, user: str, password: str) -> list[str | None]:
+    """The Message-ID of every message in the Sent folder (one entry per copy)."""
+    with dovecot.client(user, password) as client:
+        if not client.folder_exists("Sent"):
+            return []
+        client.select_folder("Sent", readonly=True)
+        uids = client.search(["ALL"])
+        data = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
+    return [quick_message_id(d[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"]) for d in data.values()]
 
 
 def _all_sent(store: SqlStore) -> bool:

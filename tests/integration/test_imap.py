@@ -260,6 +260,19 @@ def test_append_sent_stores_a_seen_copy_when_mail_is_sent(
     assert dovecot.status(user)["messages"] == 0
 
 
+def test_sent_contains_finds_a_copy_by_its_message_id_and_the_inbox_stays_usable(
+    dovecot: DovecotServer, imap_mailbox: ImapMailbox, user: str
+) -> None:
+    assert imap_mailbox.sent_contains("<out1@dareic>") is False  # Sent created on the way
+    imap_mailbox.append_sent(b"Message-ID: <out1@dareic>\r\nSubject: envoi\r\n\r\nbonjour\r\n")
+    assert imap_mailbox.sent_contains("<out1@dareic>") is True
+    assert imap_mailbox.sent_contains("<out2@dareic>") is False
+    dovecot.deliver(user, _raw(1))
+    (fetched,) = imap_mailbox.fetch_after(0)  # the inbox is selected again, read-write
+    imap_mailbox.move_to_processed([fetched.key])
+    assert dovecot.status(user, "mailflow/traites")["messages"] == 1
+
+
 def test_append_sent_uses_the_special_use_sent_folder_when_the_configured_one_is_absent(
     dovecot: DovecotServer,
 ) -> None:

@@ -142,6 +142,16 @@ def test_append_sent_stores_a_seen_copy_when_a_mail_is_sent(tmp_path: Path) -> N
     assert box.fetch_after(0) == []
 
 
+def test_sent_contains_finds_a_copy_by_its_message_id(tmp_path: Path) -> None:
+    box = MaildirMailbox(tmp_path)
+    assert box.sent_contains("<m9@example.org>") is False
+    box.append_sent(_raw(9))
+    assert box.sent_contains("<m9@example.org>") is True
+    assert box.sent_contains("<m1@example.org>") is False
+    box.append_sent(b"Subject: x\r\n\r\nMessage-ID: <m1@example.org>\r\n")  # in a body: not a header
+    assert box.sent_contains("<m1@example.org>") is False
+
+
 def test_wait_for_change_is_false_when_nothing_arrives_before_timeout(tmp_path: Path) -> None:
     box = MaildirMailbox(tmp_path)
     started = time.monotonic()

@@ -3,17 +3,14 @@ queries on SQLite and PostgreSQL, and the `digest`, `export` and `report` comman
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
 import click
-import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from mailflow.adapters.db import SqlStore
 from mailflow.adapters.reports import DigestWriter, export_workbook, year_report
 from mailflow.config import PROJECT_ROOT
 from mailflow.domain.case import Case, CaseEvent, InboundRecord, InboundStatus
@@ -23,7 +20,6 @@ from mailflow.domain.forms import REQUEST_FORM
 from mailflow.domain.ids import MailboxKey
 from mailflow.domain.states import CaseState
 from mailflow.runtime.digest_cli import digest, export, report
-from tests.integration.test_store import db_url  # noqa: F401  (SQLite file and PostgreSQL)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 7)
@@ -119,14 +115,6 @@ def test_year_report_counts_by_country_state_type_and_month_with_native_charts()
     for name in ("Par pays", "Par état", "Par type d'établissement", "Par mois"):
         assert len(wb[name]._charts) == 1, name
     assert type(wb["Par état"]._charts[0]).__name__ == "PieChart"
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[SqlStore]:  # noqa: F811
-    s = SqlStore(db_url)
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def test_digest_queries_return_what_the_digest_needs_when_run_on_each_database(store):

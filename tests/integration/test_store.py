@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -32,21 +31,6 @@ from mailflow.ports import ConcurrentUpdate, Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/var/mailflow.db"  # var/ does not exist yet: upgrade() creates it
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[SqlStore]:
-    s = SqlStore(db_url)
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def make_case(ref: str = "APP-2026-0001", **changes: object) -> Case:
@@ -108,10 +92,10 @@ def add_case(store: SqlStore, ref: str = "APP-2026-0001", **changes: object) -> 
 def test_upgrade_creates_every_table_when_database_is_empty(store: SqlStore, db_url: str) -> None:
     as_port: Store = store  # SqlStore satisfies the port (checked by mypy)
     assert as_port.transaction is not None
-    assert store.current_revision() == "0005"
+    assert store.current_revision() == "0006"
     assert set(inspect(store.engine).get_table_names()) == set(metadata.tables) | {"alembic_version"}
     store.upgrade()  # a second run is a no-op
-    assert store.current_revision() == "0005"
+    assert store.current_revision() == "0006"
     if db_url.startswith("sqlite"):
         assert Path(store.url.database or "").is_file()
 

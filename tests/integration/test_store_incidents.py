@@ -1,31 +1,14 @@
-"""The incident journal in SqlStore, on a SQLite file and on PostgreSQL (as in test_store.py)."""
+"""The incident journal in SqlStore, on a SQLite file and on PostgreSQL (fixtures in conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
-
-import pytest
 
 from mailflow.adapters.db import SqlStore
 from mailflow.domain.incidents import Incident, IncidentKind
 from mailflow.domain.retention import DocumentKind
 
 PARIS = timezone(timedelta(hours=1))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    url = (
-        f"sqlite:///{tmp_path}/mailflow.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    s = SqlStore(str(url))
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def test_incident_journal_round_trips_in_time_order_and_is_read_from_a_given_time_when_appended(

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from mailflow.adapters.db import SqlStore
@@ -15,21 +12,6 @@ from mailflow.domain.ids import MailboxKey
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 RAW = b"Subject: annexes\r\n\r\n" + bytes(range(256)) * 40
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/mailflow.db"
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[SqlStore]:
-    s = SqlStore(url)
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def _record(uid: int, raw: bytes | None = RAW) -> InboundRecord:
@@ -53,8 +35,8 @@ def test_raw_bytes_are_kept_apart_and_read_back_only_when_asked(store: SqlStore)
         assert tx.inbound(first).raw is None and tx.count("inbound_raw") == 0
 
 
-def test_upgrade_moves_the_raw_bytes_of_existing_messages_into_their_own_table(url: str) -> None:
-    old = SqlStore(url)
+def test_upgrade_moves_the_raw_bytes_of_existing_messages_into_their_own_table(db_url: str) -> None:
+    old = SqlStore(db_url)
     old.upgrade("0004")
     with old.engine.begin() as conn:
         conn.execute(
@@ -66,7 +48,7 @@ def test_upgrade_moves_the_raw_bytes_of_existing_messages_into_their_own_table(u
             {"at": T0, "raw": RAW, "moved": True},
         )
     old.dispose()
-    store = SqlStore(url)
+    store = SqlStore(db_url)
     store.upgrade()
     try:
         with store.transaction() as tx:

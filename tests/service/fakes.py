@@ -52,6 +52,9 @@ class FakeMailbox:
     def append_sent(self, raw: bytes) -> None:
         self.sent.append(raw)
 
+    def sent_contains(self, message_id: str) -> bool:
+        return any(f"Message-ID: {message_id}".encode() in raw for raw in self.sent)
+
     def wait_for_change(self, timeout: float) -> bool:
         return False
 

@@ -10,6 +10,7 @@ import pytest
 from mailflow.adapters.formbuild import build_partner_sheet, build_request_form, fill_form
 from mailflow.domain.case import InboundStatus, OutboxStatus
 from mailflow.domain.states import CaseState
+from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
 from mailflow.services.outbox import drain_once
 from mailflow.services.poll import poll_once
@@ -247,6 +248,29 @@ def test_outbox_retries_transient_and_fails_permanent_when_server_refuses(deps):
     assert "courriel non remis à partnerschaften@km-bw.example : 550" in _case(deps).review_reason
     deps.clock.advance(timedelta(minutes=2))
     assert drain_once(deps).sent == 1
+
+
+def test_a_missed_sent_copy_is_made_once_by_a_later_drain_when_the_sent_folder_lacks_it(deps):
+    real_append = deps.mailbox.append_sent
+
+    def down(raw: bytes) -> None:
+        raise OSError("IMAP server unreachable")
+
+    deps.mailbox.append_sent = down  # the mails go out, their copies cannot be made
+    _cycle(deps, _request(deps))
+    assert len(deps.transport.sent) == 2 and deps.mailbox.sent == []
+    with deps.store.transaction() as tx:
+        assert [(r.status, r.sent_copied) for r in tx.outbox()] == [(OutboxStatus.SENT, False)] * 2
+    deps.mailbox.append_sent = real_append
+    # One copy was made just before a crash, but not recorded: it must not be made twice.
+    first = _last(deps, "ack_school")
+    deps.mailbox.append_sent(deps.serializer(first))
+    drain_once(deps)
+    ids = [parse_message(raw).message_id for raw in deps.mailbox.sent]
+    assert sorted(ids) == sorted(e.message_id for e in deps.transport.sent)  # each copy once
+    with deps.store.transaction() as tx:
+        assert all(r.sent_copied for r in tx.outbox())
+    assert len(deps.transport.sent) == 2  # nothing was sent again
 
 
 def test_uidvalidity_change_reprocesses_nothing_and_leaves_foreign_mail_when_folder_renumbered(deps):

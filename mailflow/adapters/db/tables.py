@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -183,6 +184,9 @@ outbox = Table(
     Column("next_attempt_at", UtcDateTime(), nullable=False),
     Column("last_error", Text, nullable=False, default=""),
     Column("sent_at", UtcDateTime()),
+    # Its copy is in the Sent folder. The server default only marks the mails sent before the column
+    # existed (migration 0006): mailflow always writes it.
+    Column("sent_copied", Boolean, nullable=False, server_default=true()),
     # The OutboundEmail, field by field, so a retry sends the very same mail.
     Column("message_id", String(998), nullable=False, unique=True),
     Column("from_addr", String(320), nullable=False),

@@ -250,6 +250,20 @@ class MailTx(TxBase):
     def mark_sent(self, outbox_id: int, at: datetime) -> None:
         self._outbox_attempt(outbox_id, status=OutboxStatus.SENT.value, sent_at=at, last_error="")
 
+    def mark_copied(self, outbox_id: int) -> None:
+        self._update(t.outbox, outbox_id, sent_copied=True)
+
+    def outbox_uncopied(self, since: datetime, limit: int) -> list[OutboxRecord]:
+        """Mails sent at or after ``since`` whose copy never reached the Sent folder, oldest first."""
+        o = t.outbox.c
+        stmt = (
+            select(t.outbox)
+            .where(o.status == OutboxStatus.SENT.value, o.sent_copied.is_(False), o.sent_at >= since)
+            .order_by(o.id)
+            .limit(limit)
+        )
+        return self._outbox_records(self.conn.execute(stmt).all())
+
     def mark_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
         self._outbox_attempt(outbox_id, next_attempt_at=next_attempt_at, last_error=error)
 
