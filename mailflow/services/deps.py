@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailflow.domain.directory import Directory
@@ -62,3 +62,6 @@ class Deps:
     # Called with the name of each step boundary (stored, ingested, moved, leased, accepted, marked):
     # a no-op in production, a crash injector in the crash-matrix tests.
     probe: Callable[[str], None] = field(default=lambda point: None)
+    # Mails the SMTP server accepted while the database could not record it (outbox id -> when): the
+    # next drain records them before leasing anything, so they are never sent twice.
+    sent_unrecorded: dict[int, datetime] = field(default_factory=dict)

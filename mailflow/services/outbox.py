@@ -1,7 +1,9 @@
 """Drain the outbox: send due mails in one batch, keep a copy in Sent, retry transient failures with backoff.
 
 The Sent copy is recorded too: a copy missed (a crash right after the send, the IMAP server down) is
-made at a later drain, after checking the Sent folder does not hold it already.
+made at a later drain, after checking the Sent folder does not hold it already. A mail the SMTP server
+accepted while the database could not record it is remembered (Deps.sent_unrecorded) and recorded first
+thing at the next drain, before anything is leased again: a database outage never sends a mail twice.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from mailflow.domain.case import OutboxRecord
-from mailflow.domain.errors import PermanentError
+from mailflow.domain.errors import PermanentError, TransientError
 from mailflow.ports import Tx
 from mailflow.services.deps import Deps
 
@@ -33,6 +35,7 @@ class DrainReport:
 def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
     """Send every due mail (in batches over one connection each) until none is due."""
     report = DrainReport()
+    _record_accepted_earlier(deps, report)  # raises while the database is still down: nothing is leased
     _copy_missing(deps)
     while True:
         now = deps.clock.now()
@@ -54,13 +57,37 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
             # Recorded the moment the server accepts it: a crash can repeat only the mail in flight.
             if error is None:
                 deps.probe("accepted")
-                _record(deps, due[index], None, now, report)
+                _record_sent(deps, due[index], now, report)
                 marked.add(index)
 
         results = deps.transport.send([r.email for r in due], on_result=accepted)
-        for index, (record, error) in enumerate(zip(due, results, strict=True)):
-            if index not in marked:
+        left = [(r, e) for i, (r, e) in enumerate(zip(due, results, strict=True)) if i not in marked]
+        for record, error in left:  # the accepted ones first: they must never be lost
+            if error is None:
+                _record_sent(deps, record, now, report)
+        for record, error in left:  # a failure not recorded (database down) is retried when the lease ends
+            if error is not None:
                 _record(deps, record, error, now, report)
+
+
+def _record_sent(deps: Deps, record: OutboxRecord, now: datetime, report: DrainReport) -> None:
+    """Record an accepted mail; when the database cannot take it, remember it for the next drain."""
+    assert record.id is not None
+    try:
+        _record(deps, record, None, now, report)
+    except TransientError as exc:
+        deps.sent_unrecorded[record.id] = deps.clock.now()
+        log.warning("sent_not_recorded_yet", message_id=record.email.message_id, error=str(exc))
+
+
+def _record_accepted_earlier(deps: Deps, report: DrainReport) -> None:
+    """Record the mails accepted while the database was down (their Sent copies follow in _copy_missing)."""
+    for outbox_id, at in list(deps.sent_unrecorded.items()):
+        with deps.store.transaction() as tx:
+            tx.mark_sent(outbox_id, at)
+        del deps.sent_unrecorded[outbox_id]
+        report.sent += 1
+        log.info("sent_recorded_late", outbox_id=outbox_id)
 
 
 def _record(
@@ -104,8 +131,11 @@ def _copy_to_sent(deps: Deps, record: OutboxRecord) -> bool:
     except Exception as exc:
         log.warning("sent_copy_failed", message_id=record.email.message_id, error=str(exc))
         return False
-    with deps.store.transaction() as tx:
-        tx.mark_copied(record.id)
+    try:
+        with deps.store.transaction() as tx:
+            tx.mark_copied(record.id)
+    except TransientError as exc:  # the copy is there; a later drain finds it before copying again
+        log.warning("sent_copy_not_recorded", message_id=record.email.message_id, error=str(exc))
     return True
 
 

@@ -6,9 +6,11 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from sqlalchemy import create_engine
 
 from mailflow.adapters.formbuild import build_partner_sheet, build_request_form, fill_form
 from mailflow.domain.case import InboundStatus, OutboxStatus
+from mailflow.domain.errors import TransientError
 from mailflow.domain.states import CaseState
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
@@ -271,6 +273,35 @@ def test_a_missed_sent_copy_is_made_once_by_a_later_drain_when_the_sent_folder_l
     with deps.store.transaction() as tx:
         assert all(r.sent_copied for r in tx.outbox())
     assert len(deps.transport.sent) == 2  # nothing was sent again
+
+
+def test_mails_accepted_while_the_database_is_down_are_recorded_later_and_never_sent_twice(deps):
+    deps.mailbox.deliver(_request(deps))
+    poll_once(deps)
+    working = deps.store.engine
+    real_send = deps.transport.send
+
+    def send_as_the_database_goes(emails, on_result=None):
+        # The server accepts the mails; the database goes away before the first is recorded.
+        deps.store.engine = create_engine("sqlite:////nonexistent-folder/mailflow.db")
+        return real_send(emails, on_result)
+
+    deps.transport.send = send_as_the_database_goes
+    try:
+        with pytest.raises(TransientError):
+            drain_once(deps)  # both accepted, neither recorded; the next lease fails: the drain stops
+    finally:
+        deps.store.engine.dispose()
+        deps.store.engine = working
+        deps.transport.send = real_send
+    assert len(deps.transport.sent) == 2 and len(deps.sent_unrecorded) == 2
+    deps.clock.advance(deps.outbox_lease + timedelta(minutes=1))  # their lease is long over
+    report = drain_once(deps)
+    assert report.sent == 2 and deps.sent_unrecorded == {}
+    assert len(deps.transport.sent) == 2  # recorded before anything was leased again: not resent
+    with deps.store.transaction() as tx:
+        assert [(r.status, r.sent_copied) for r in tx.outbox()] == [(OutboxStatus.SENT, True)] * 2
+    assert len(deps.mailbox.sent) == 2
 
 
 def test_uidvalidity_change_reprocesses_nothing_and_leaves_foreign_mail_when_folder_renumbered(deps):
