@@ -9,11 +9,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from mailflow.domain.errors import ExtractError
 from mailflow.extract import setaside
 from mailflow.extract.mime import parse_message
 from mailflow.extract.setaside import find_runs
 from tests.unit.test_corpus_parse import CORPUS, _require_corpus
+from tests.unit.test_property_mime import FAST, broken_messages, mutated_seeds
 
 NEVER = 1 << 62  # a threshold no message reaches: the usual parse
 
@@ -116,3 +120,19 @@ def test_a_20_mb_attachment_is_parsed_with_little_more_memory_than_the_file_itse
         tracemalloc.stop()
     assert message.attachments[0].data == data
     assert peak < 1.5 * len(data)  # the usual parse peaks near 5x (line strings, joined text, decoding)
+
+
+@FAST
+@given(raw=st.one_of(broken_messages(), mutated_seeds()))
+def test_setting_runs_aside_never_changes_the_parse_of_broken_or_mutated_mail(raw: bytes) -> None:
+    def parse(threshold: int) -> object:
+        original = setaside.SET_ASIDE
+        setaside.SET_ASIDE = threshold
+        try:
+            return parse_message(raw)
+        except ExtractError as exc:
+            return ("refused", str(exc))
+        finally:
+            setaside.SET_ASIDE = original
+
+    assert parse(16) == parse(NEVER)
