@@ -7,11 +7,8 @@ a mail, the daemon died before recording it) is measured: at most the mail in fl
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -23,20 +20,11 @@ from mailflow.domain.case import OutboxStatus
 from mailflow.extract.headers import quick_message_id
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
+from tests.e2e.daemons import CLI, eventually, real_servers_env
 
 pytestmark = pytest.mark.e2e
 REQUESTS = 5
-POLL_INTERVAL = 0.1
 POINTS = ["stored", "ingested", "moved", "leased", "accepted", "marked"]
-
-
-def _eventually(condition, timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(POLL_INTERVAL)
-    return condition()
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -44,24 +32,15 @@ def test_nothing_is_lost_or_done_twice_when_daemon_is_killed_at_each_step(
     point, tmp_path: Path, dovecot, smtp_server
 ):
     user, password = dovecot.new_user()
-    config = tmp_path / "mailflow.toml"
-    config.write_text(
-        f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
-        f'username = "{user}"\npoll_seconds = 2\n\n[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\n'
-        f'port = {smtp_server.port}\nsecurity = "none"\nlease_seconds = 1\nretry_base_seconds = 1\n',
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "MAILFLOW_CONFIG": str(config),
-        "MAILFLOW_MAILBOX_PASSWORD": password,
-        "MAILFLOW_SECRET": "crash",
-    }
+    env = real_servers_env(
+        tmp_path, imap_port=dovecot.port, user=user, password=password, smtp_port=smtp_server.port,
+        secret="crash", mailbox="poll_seconds = 2", smtp="lease_seconds = 1\nretry_base_seconds = 1",
+    )  # fmt: skip
     requests = [mails.numbered_request(i, datetime.now().astimezone()) for i in range(REQUESTS)]
     for _, raw in requests:
         dovecot.deliver(user, raw)
     dovecot.deliver(user, mails.newsletter(datetime.now().astimezone(), "ce.dareic@ac-strasbourg.fr"))
-    run = [sys.executable, "-m", "mailflow.cli", "run"]
+    run = [*CLI, "run"]
 
     # The backlog is fetched, stored and moved as one batch (and leased as one): crash at that step; the
     # steps taken per message (ingested, accepted, marked): crash at the 2nd message.
@@ -88,12 +67,12 @@ def test_nothing_is_lost_or_done_twice_when_daemon_is_killed_at_each_step(
                 if parse_message(r.content).in_reply_to
             }
 
-        assert _eventually(lambda: acknowledged() >= {mid for mid, _ in requests}), acknowledged()
-        assert _eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 1)  # the newsletter stays
+        assert eventually(lambda: acknowledged() >= {mid for mid, _ in requests}), acknowledged()
+        assert eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 1)  # the newsletter stays
         store = SqlStore(f"sqlite:///{tmp_path / 'var' / 'mailflow.db'}")
-        assert _eventually(lambda: _all_sent(store))
+        assert eventually(lambda: _all_sent(store))
         # A copy missed by the crash (after the send, before the APPEND) is made by a later drain.
-        assert _eventually(lambda: len(_sent_copies(dovecot, user, password)) == 2 * REQUESTS)
+        assert eventually(lambda: len(_sent_copies(dovecot, user, password)) == 2 * REQUESTS)
     finally:
         daemon.send_signal(signal.SIGTERM)
         out, _ = daemon.communicate(timeout=30)

@@ -5,11 +5,8 @@ test's own, stopped and started again on the same port.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -17,39 +14,20 @@ import pytest
 
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
+from tests.e2e.daemons import CLI, eventually, real_servers_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
-POLL_INTERVAL = 0.1
-
-
-def _eventually(condition, timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(POLL_INTERVAL)
-    return condition()
 
 
 def test_daemon_survives_a_database_outage_and_the_digest_tells_it(
     tmp_path: Path, dovecot, smtp_server, own_pg
 ):
     user, password = dovecot.new_user()
-    config = tmp_path / "mailflow.toml"
-    config.write_text(
-        f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
-        f'username = "{user}"\npoll_seconds = 2\n\n[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\n'
-        f'port = {smtp_server.port}\nsecurity = "none"\n',
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "MAILFLOW_CONFIG": str(config),
-        "MAILFLOW_MAILBOX_PASSWORD": password,
-        "MAILFLOW_SECRET": "outage",
-        "MAILFLOW_DATABASE_URL": own_pg.url,
-    }
-    cli = [sys.executable, "-m", "mailflow.cli"]
+    env = real_servers_env(
+        tmp_path, imap_port=dovecot.port, user=user, password=password, smtp_port=smtp_server.port,
+        secret="outage", mailbox="poll_seconds = 2", MAILFLOW_DATABASE_URL=own_pg.url,
+    )  # fmt: skip
+    cli = CLI
     log = tmp_path / "daemon.log"
     with log.open("w") as out:
         daemon = subprocess.Popen(
@@ -66,16 +44,16 @@ def test_daemon_survives_a_database_outage_and_the_digest_tells_it(
 
     try:
         first = request(0)
-        assert _eventually(lambda: first in answered())
+        assert eventually(lambda: first in answered())
 
         own_pg.stop()
         during = request(1)  # arrives while the database is down
-        assert _eventually(lambda: "database unavailable" in log.read_text()), log.read_text()
+        assert eventually(lambda: "database unavailable" in log.read_text()), log.read_text()
         assert during not in answered()
         own_pg.start()
-        assert _eventually(lambda: during in answered()), log.read_text()
+        assert eventually(lambda: during in answered()), log.read_text()
         after = request(2)
-        assert _eventually(lambda: after in answered())
+        assert eventually(lambda: after in answered())
 
         preview = tmp_path / "digest.html"
         subprocess.run([*cli, "digest", "--preview", str(preview)], env=env, cwd=tmp_path, check=True,

@@ -8,11 +8,8 @@ tells what happened, and the digest's « Incidents techniques » tells each outa
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -20,36 +17,18 @@ import pytest
 
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
+from tests.e2e.daemons import CLI, eventually, real_servers_env
 
 pytestmark = pytest.mark.e2e
-POLL_INTERVAL = 0.1
-
-
-def _eventually(condition, timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(POLL_INTERVAL)
-    return condition()
 
 
 def test_daemon_recovers_from_server_faults_when_they_end(tmp_path: Path, dovecot, smtp_server):
     user, password = dovecot.new_user()
-    config = tmp_path / "mailflow.toml"
-    config.write_text(
-        f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
-        f'username = "{user}"\npoll_seconds = 3\n\n[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\n'
-        f'port = {smtp_server.port}\nsecurity = "none"\nlease_seconds = 2\nretry_base_seconds = 1\n',
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "MAILFLOW_CONFIG": str(config),
-        "MAILFLOW_MAILBOX_PASSWORD": password,
-        "MAILFLOW_SECRET": "faults",
-    }
-    cli = [sys.executable, "-m", "mailflow.cli"]
+    env = real_servers_env(
+        tmp_path, imap_port=dovecot.port, user=user, password=password, smtp_port=smtp_server.port,
+        secret="faults", mailbox="poll_seconds = 3", smtp="lease_seconds = 2\nretry_base_seconds = 1",
+    )  # fmt: skip
+    cli = CLI
     daemon = subprocess.Popen(
         [*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -64,11 +43,11 @@ def test_daemon_recovers_from_server_faults_when_they_end(tmp_path: Path, doveco
 
     try:
         first = request(0)
-        assert _eventually(lambda: first in answered())
+        assert eventually(lambda: first in answered())
 
         dovecot.restart()  # the server goes away while the daemon waits in IDLE
         second = request(1)
-        assert _eventually(lambda: second in answered()), "no recovery after an IMAP restart"
+        assert eventually(lambda: second in answered()), "no recovery after an IMAP restart"
 
         def status() -> dict:
             out = subprocess.run(
@@ -81,33 +60,31 @@ def test_daemon_recovers_from_server_faults_when_they_end(tmp_path: Path, doveco
 
         dovecot.stop()  # down long enough for the daemon's cycles to fail
         try:
-            assert _eventually(lambda: journalled("mailbox_unavailable")), (
-                "the IMAP outage was not journalled"
-            )
+            assert eventually(lambda: journalled("mailbox_unavailable")), "the IMAP outage was not journalled"
         finally:
             dovecot.start()
-        assert _eventually(lambda: journalled("recovered")), "the IMAP recovery was not journalled"
+        assert eventually(lambda: journalled("recovered")), "the IMAP recovery was not journalled"
         after_outage = request(5)
-        assert _eventually(lambda: after_outage in answered()), "no recovery after an IMAP outage"
+        assert eventually(lambda: after_outage in answered()), "no recovery after an IMAP outage"
 
         assert dovecot.kill_imap_sessions() >= 1  # connections cut without a BYE
         third = request(2)
-        assert _eventually(lambda: third in answered()), "no recovery after a dropped connection"
+        assert eventually(lambda: third in answered()), "no recovery after a dropped connection"
 
         smtp_server.script.append("451 4.3.0 Try again later")  # the next DATA is refused, once
         fourth = request(3)
-        assert _eventually(lambda: fourth in answered()), "a 451 was not retried"
+        assert eventually(lambda: fourth in answered()), "a 451 was not retried"
 
         smtp_server.rcpt_replies[mails.EMBASSY_BW] = "550 5.1.1 No such user"
         fifth = request(4)
-        assert _eventually(lambda: fifth in answered())  # the school still gets its acknowledgement
+        assert eventually(lambda: fifth in answered())  # the school still gets its acknowledgement
 
-        assert _eventually(lambda: status()["outbox_failed"] == 1, timeout=30)
+        assert eventually(lambda: status()["outbox_failed"] == 1, timeout=30)
         report = status()
         assert report["recent_failed_mail"][0]["to"] == [mails.EMBASSY_BW]
         assert "550" in report["recent_failed_mail"][0]["error"]
         assert report["outbox_pending"] == 0 and report["backlog"] == 0
-        assert _eventually(lambda: journalled("smtp_recovered"), timeout=30), "the 451 never ended"
+        assert eventually(lambda: journalled("smtp_recovered"), timeout=30), "the 451 never ended"
 
         preview = tmp_path / "digest.html"
         subprocess.run([*cli, "digest", "--preview", str(preview)], env=env, cwd=tmp_path, check=True,

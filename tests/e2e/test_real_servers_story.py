@@ -5,11 +5,9 @@ Each party answers the mail it really received on the SMTP server, as a person w
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,20 +17,10 @@ from mailflow.adapters.formbuild import build_partner_sheet, build_request_form,
 from mailflow.domain.message import OutboundEmail
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
+from tests.e2e.daemons import eventually, real_servers_env
 
 pytestmark = pytest.mark.e2e
 DAREIC = "ce.dareic@ac-strasbourg.fr"
-POLL_INTERVAL = 0.1
-
-
-def _eventually(condition, timeout: float = 10.0) -> bool:
-    """A bounded wait on a condition (never a fixed sleep)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(POLL_INTERVAL)
-    return condition()
 
 
 def as_sent(raw: bytes) -> OutboundEmail:
@@ -54,19 +42,10 @@ def as_sent(raw: bytes) -> OutboundEmail:
 @pytest.fixture
 def daemon(tmp_path: Path, dovecot, smtp_server):
     user, password = dovecot.new_user()
-    config = tmp_path / "mailflow.toml"
-    config.write_text(
-        f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
-        f'username = "{user}"\nidle = true\npoll_seconds = 30\n\n'
-        f'[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n',
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "MAILFLOW_CONFIG": str(config),
-        "MAILFLOW_MAILBOX_PASSWORD": password,
-        "MAILFLOW_SECRET": "e2e-secret",
-    }
+    env = real_servers_env(
+        tmp_path, imap_port=dovecot.port, user=user, password=password, smtp_port=smtp_server.port,
+        secret="e2e-secret", mailbox="idle = true\npoll_seconds = 30",
+    )  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "mailflow.cli", "--log-json", "run"],
         cwd=tmp_path,
@@ -112,8 +91,8 @@ def test_story_reaches_notification_through_imap_and_smtp_when_daemon_runs(daemo
     assert any(m.to_addrs == (mails.RECTOR,) and "Commande prise en compte" in m.subject for m in answered)
 
     # Every sent mail has its copy in Sent; the parties' mails left the inbox for the processed folder.
-    assert _eventually(lambda: dovecot.status(user, "Sent")["messages"] == 7)
-    assert _eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 0)
+    assert eventually(lambda: dovecot.status(user, "Sent")["messages"] == 7)
+    assert eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 0)
     assert dovecot.status(user, "mailflow/traites")["messages"] == 5
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -14,40 +11,21 @@ import pytest
 
 from mailflow.extract.mime import parse_message
 from mailflow.runtime import demo_mails as mails
+from tests.e2e.daemons import CLI, eventually, real_servers_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 REQUESTS = 24
-POLL_INTERVAL = 0.1
-
-
-def _eventually(condition, timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(POLL_INTERVAL)
-    return condition()
 
 
 def test_two_daemons_process_each_message_once_when_they_share_mailbox_and_database(
     tmp_path: Path, dovecot, smtp_server, pg_url
 ):
     user, password = dovecot.new_user()
-    config = tmp_path / "mailflow.toml"
-    config.write_text(
-        f'[mailbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
-        f'username = "{user}"\nidle = true\npoll_seconds = 5\n\n'
-        f'[smtp]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n\n'
-        f'[database]\nurl = "{pg_url}"\n',
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "MAILFLOW_CONFIG": str(config),
-        "MAILFLOW_MAILBOX_PASSWORD": password,
-        "MAILFLOW_SECRET": "two-daemons",
-    }
-    cli = [sys.executable, "-m", "mailflow.cli"]
+    env = real_servers_env(
+        tmp_path, imap_port=dovecot.port, user=user, password=password, smtp_port=smtp_server.port,
+        secret="two-daemons", mailbox="idle = true\npoll_seconds = 5", MAILFLOW_DATABASE_URL=pg_url,
+    )  # fmt: skip
+    cli = CLI
     subprocess.run([*cli, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True)
     daemons = [
         subprocess.Popen(
@@ -59,9 +37,9 @@ def test_two_daemons_process_each_message_once_when_they_share_mailbox_and_datab
         requests = [mails.numbered_request(i, datetime.now().astimezone()) for i in range(REQUESTS)]
         for _, raw in requests:
             dovecot.deliver(user, raw)
-        assert _eventually(lambda: len(smtp_server.delivered) >= 2 * REQUESTS), len(smtp_server.delivered)
-        assert _eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 0)
-        assert _eventually(lambda: dovecot.status(user, "Sent")["messages"] >= 2 * REQUESTS)
+        assert eventually(lambda: len(smtp_server.delivered) >= 2 * REQUESTS), len(smtp_server.delivered)
+        assert eventually(lambda: dovecot.status(user, "INBOX")["messages"] == 0)
+        assert eventually(lambda: dovecot.status(user, "Sent")["messages"] >= 2 * REQUESTS)
     finally:
         for daemon in daemons:
             daemon.send_signal(signal.SIGTERM)
