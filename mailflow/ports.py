@@ -293,6 +293,10 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractContextManager[Tx]: ...
 
+    def make_durable(self) -> None:
+        """Every commit so far survives a power cut (called before every effect outside the database)."""
+        ...
+
     def upgrade(self) -> None:
         """Bring the schema to the latest migration."""
         ...

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.feedparser import BytesFeedParser
-from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -69,10 +69,18 @@ class _Registry(HeaderRegistry):
 
 
 _POLICY = policy.default.clone(header_factory=_Registry())
-# Headers the registry parses as plain text: an ASCII value without encoded words reads as itself.
-_REGISTERED = frozenset(HeaderRegistry().registry)
-_UNSTRUCTURED = frozenset(
-    name for name, cls in HeaderRegistry().registry.items() if issubclass(cls, UnstructuredHeader)
+# Headers whose text the policy rewrites even when there is nothing to decode (dates are re-formatted,
+# MIME parameters re-quoted): parsed. Any other ASCII value without encoded words reads as itself, the
+# addresses included (they are parsed on their own, from the raw header, by _addresses).
+_PARSED = frozenset(
+    {
+        "date",
+        "resent-date",
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+        "mime-version",
+    }
 )
 _NOT_MAIL = {
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Outlook .msg file (OLE compound document), not an Internet message",
@@ -210,7 +218,7 @@ def _header_text(name: str, value: object) -> str:
     """A header value decoded by the default policy; the compat32 way when that policy cannot parse it."""
     text = str(value)
     lowered = name.lower()
-    if text.isascii() and "=?" not in text and (lowered in _UNSTRUCTURED or lowered not in _REGISTERED):
+    if text.isascii() and "=?" not in text and lowered not in _PARSED:
         return one_line("".join(text.splitlines()))  # what the policy would give, without its parser
     raw = repair_words(fix_surrogates(text))
     try:

@@ -44,6 +44,7 @@ def drain_once(deps: Deps, batch: int = 50) -> DrainReport:
             due = tx.lease_outbox_due(now, batch, until=now + deps.outbox_lease)
         if not due:
             return report
+        deps.store.make_durable()  # the mails and their lease are on disk before anything is sent
         deps.probe("leased")
         marked: set[int] = set()
 
@@ -107,6 +108,8 @@ def _record(
             delay = deps.retry_base * BACKOFF[min(record.attempts, len(BACKOFF) - 1)]
             tx.mark_retry(record.id, now + delay, str(error))
             report.retried += 1
+    if error is None:
+        deps.store.make_durable()  # a power cut may repeat the mail in flight, never one recorded sent
     deps.probe("marked")
     if error is None and deps.mailbox is not None:
         _copy_to_sent(deps, record)

@@ -178,6 +178,8 @@ def _move(deps: Deps, mailbox: Mailbox, inbound_ids: list[int]) -> None:
     A crash after the MOVE but before the commit leaves them unmarked: the next MOVE of a UID that is
     gone is a no-op, and the mark follows.
     """
+    if inbound_ids:
+        deps.store.make_durable()  # what was decided is on disk before the mail leaves the inbox
     for start in range(0, len(inbound_ids), MOVE_CHUNK):
         with deps.store.transaction() as tx:
             records = tx.claim_moves(inbound_ids[start : start + MOVE_CHUNK])

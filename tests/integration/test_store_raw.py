@@ -69,3 +69,16 @@ def test_a_message_of_several_megabytes_is_stored_in_pieces_and_read_back_byte_f
     with store.transaction() as tx:
         claimed = tx.claim_inbound(inbound_id)
     assert claimed is not None and claimed.raw == big
+
+
+def test_commits_are_made_durable_on_demand_when_sqlite_runs_with_synchronous_normal(store: SqlStore) -> None:
+    if store.url.get_backend_name() != "sqlite":
+        store.make_durable()  # PostgreSQL commits are durable already: nothing to do, nothing fails
+        return
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        before = conn.exec_driver_sql("PRAGMA user_version").scalar()
+    store.make_durable()  # a one-page write committed with synchronous=FULL: the log is synced
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == (before or 0) + 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # back to NORMAL

@@ -214,6 +214,34 @@ def test_a_fetched_batch_is_moved_with_one_command_per_folder_when_polled(deps):
         assert tx.inbound_unmoved("INBOX") == []
 
 
+def test_decisions_are_made_durable_before_the_mail_is_moved_and_before_anything_is_sent(deps):
+    events: list[str] = []
+    real_durable, real_move, real_send = (
+        deps.store.make_durable,
+        deps.mailbox.move_to_processed,
+        deps.transport.send,
+    )
+
+    def durable() -> None:
+        events.append("durable")
+        real_durable()
+
+    def move(keys):
+        events.append("move")
+        real_move(keys)
+
+    def send(emails, on_result=None):
+        events.append("send")
+        return real_send(emails, on_result)
+
+    deps.store.make_durable, deps.mailbox.move_to_processed, deps.transport.send = durable, move, send
+    deps.mailbox.deliver(_request(deps))
+    poll_once(deps)
+    drain_once(deps)
+    assert events[:4] == ["durable", "move", "durable", "send"]  # then one more per mail recorded sent
+    assert events[4:] == ["durable", "durable"]
+
+
 def test_a_stop_requested_mid_batch_moves_what_was_decided_and_resumes_the_rest_when_restarted(deps):
     for n in range(3):
         deps.mailbox.deliver(_request(deps, mails.request_values(local_today(deps)) | {"uai": UAIS[n]}))

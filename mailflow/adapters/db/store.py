@@ -6,6 +6,7 @@ SqlTx composes the method groups of tx_mail.py and tx_cases.py; rows.py converts
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,6 +59,33 @@ class SqlStore:
         except (OperationalError, InterfaceError) as exc:
             raise TransientError(f"database unavailable: {str(exc).splitlines()[0][:300]}") from exc
 
+    def make_durable(self) -> None:
+        """Every commit so far survives a power cut from now on.
+
+        SQLite runs with synchronous=NORMAL: a commit is in the write-ahead log, not yet on the disk. A
+        one-page write committed with synchronous=FULL syncs the log, hence every commit before it
+        (~0.2 ms, once per batch instead of once per message). PostgreSQL commits are durable already.
+        """
+        if not self._is_sqlite:
+            return
+        try:
+            raw = self.engine.raw_connection()
+        except (OperationalError, InterfaceError) as exc:
+            raise TransientError(f"database unavailable: {str(exc).splitlines()[0][:300]}") from exc
+        try:
+            sqlite = raw.driver_connection
+            assert sqlite is not None
+            sqlite.execute("PRAGMA synchronous=FULL")
+            try:
+                (version,) = sqlite.execute("PRAGMA user_version").fetchone()
+                sqlite.execute(f"PRAGMA user_version={(int(version) + 1) % 2**31}")  # the one-page write
+            finally:
+                sqlite.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise TransientError(f"database unavailable: {exc}") from exc
+        finally:
+            raw.close()
+
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (default: the latest migration)."""
         self._ensure_sqlite_folder()
@@ -98,6 +126,9 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Commits reach the OS at once (a killed process loses nothing) and the disk at make_durable(),
+        # which the services call before every effect outside the database (a MOVE, a send).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, literal, select, union_all, update
 
 from mailflow.adapters.db import tables as t
 from mailflow.adapters.db.rows import case_from_row, case_values, enum_value
@@ -94,17 +94,17 @@ class CaseTx(TxBase):
         return None if row is None else case_from_row(row)
 
     def case_for_message_id(self, message_id: str) -> int | None:
+        """The case of a mail we sent, else of the latest mail we received, with this Message-ID."""
         o, i = t.outbox.c, t.inbound.c
-        sent = select(o.case_id).where(o.message_id == message_id, o.case_id.is_not(None)).limit(1)
-        found = self.conn.execute(sent).scalar_one_or_none()
-        if found is None:
-            received = (
-                select(i.case_id)
-                .where(i.message_id == message_id, i.case_id.is_not(None))
-                .order_by(i.id.desc())
-                .limit(1)
-            )
-            found = self.conn.execute(received).scalar_one_or_none()
+        sent = select(o.case_id, literal(0).label("rank"), o.id.label("row")).where(
+            o.message_id == message_id, o.case_id.is_not(None)
+        )
+        received = select(i.case_id, literal(1).label("rank"), i.id.label("row")).where(
+            i.message_id == message_id, i.case_id.is_not(None)
+        )
+        both = union_all(sent, received).subquery()  # one round trip instead of two
+        stmt = select(both.c.case_id).order_by(both.c.rank, both.c.row.desc()).limit(1)
+        found = self.conn.execute(stmt).scalar_one_or_none()
         return None if found is None else int(found)
 
     def case_parties(self, case_id: int) -> set[str]:
