@@ -37,6 +37,7 @@ log = structlog.get_logger("mailflow.daemon")
 MAX_BACKOFF = 300.0
 WAIT_SLICE = 1.0  # a stop request is honoured within this many seconds, even in the middle of IDLE
 MESSAGE_LIMIT = 500  # characters of an error message kept in the journal
+UNWRITTEN_LIMIT = 200  # journal lines kept in memory while the database is down, before joining them
 RESUME_LOOKBACK = timedelta(days=7)  # a restarted daemon closes the outage its predecessor left open
 CYCLE_FAILURES = frozenset({IncidentKind.MAILBOX, IncidentKind.DATABASE, IncidentKind.UNEXPECTED})
 Streak = tuple[datetime, int]  # when the first failure happened, how many so far
@@ -182,8 +183,9 @@ class Daemon:
         self.deferrals = unresolved(journal, {IncidentKind.SMTP_DEFERRED})
 
     def _journal(self, incidents: Iterable[Incident]) -> None:
-        """Append to the journal, with whatever the database could not take before; else keep them all."""
-        self.unwritten.extend(incidents)
+        """Append to the journal, with whatever the database could not take before; else keep them."""
+        for incident in incidents:
+            self._keep(incident)
         if not self.unwritten:
             return
         try:
@@ -192,6 +194,17 @@ class Daemon:
             log.warning("incidents_kept_in_memory", waiting=len(self.unwritten), error=str(exc))
             return
         self.unwritten.clear()
+
+    def _keep(self, incident: Incident) -> None:
+        """Past UNWRITTEN_LIMIT lines (a long database outage), a failure joins the latest line of its
+        kind: the count, the last time and the last message stay right, memory stays bounded."""
+        if len(self.unwritten) >= UNWRITTEN_LIMIT and incident.since is None:
+            for index in range(len(self.unwritten) - 1, 0, -1):  # never the first: it says when it began
+                earlier = self.unwritten[index]
+                if earlier.kind is incident.kind and earlier.since is None:
+                    self.unwritten[index] = replace(incident, count=earlier.count + incident.count)
+                    return
+        self.unwritten.append(incident)
 
     def digest_job(self) -> None:
         """The morning digest, once per working day (the service checks both)."""

@@ -11,6 +11,7 @@ from mailflow.adapters.formbuild import build_request_form, fill_form
 from mailflow.config import Settings
 from mailflow.domain.errors import TransientError
 from mailflow.domain.incidents import IncidentKind
+from mailflow.runtime import daemon as daemon_module
 from mailflow.runtime import demo_mails as mails
 from mailflow.runtime.daemon import Daemon
 from mailflow.services.digest import build_view, preview_digest
@@ -140,6 +141,27 @@ def test_database_outage_is_kept_in_memory_and_written_when_the_database_answers
         and line.when == "2 fois le 23 novembre, de 9 h 00 à 9 h 05"
     )
     assert line.outcome.endswith("après 2 tentatives infructueuses (interruption de 10 min)")
+
+
+def test_a_long_database_outage_keeps_a_bounded_journal_in_memory_with_every_attempt_counted(
+    deps, monkeypatch
+):
+    monkeypatch.setattr(daemon_module, "UNWRITTEN_LIMIT", 5)
+    daemon = quiet_daemon(deps)
+    engine = deps.store.engine
+    deps.store.engine = create_engine("sqlite:////nonexistent-folder/mailflow.db")
+    try:
+        for _ in range(12):
+            daemon.cycle()
+            deps.clock.advance(timedelta(minutes=5))
+    finally:
+        deps.store.engine.dispose()
+        deps.store.engine = engine
+    assert len(daemon.unwritten) == 5 and sum(i.count for i in daemon.unwritten) == 12
+    daemon.cycle()
+    [line] = build_view(deps).incidents
+    assert line.label == "Base de données indisponible" and line.count == 12
+    assert line.when == "12 fois le 23 novembre, de 9 h 00 à 9 h 55"  # the first and the last are kept
 
 
 def test_unexpected_error_is_told_escaped_and_ongoing_when_no_good_cycle_followed(deps):
