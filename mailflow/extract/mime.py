@@ -215,11 +215,15 @@ def _headers(msg: Message) -> list[tuple[str, str]]:
 
 
 def _header_text(name: str, value: object) -> str:
-    """A header value decoded by the default policy; the compat32 way when that policy cannot parse it."""
+    """A header value decoded by the default policy; the compat32 way when that policy cannot parse it.
+
+    An ASCII value without encoded words has nothing to decode: it is read as it is, unfolded (the
+    policy's parser would only re-render it), except for the headers in _PARSED.
+    """
     text = str(value)
     lowered = name.lower()
     if text.isascii() and "=?" not in text and lowered not in _PARSED:
-        return one_line("".join(text.splitlines()))  # what the policy would give, without its parser
+        return one_line("".join(text.splitlines()))
     raw = repair_words(fix_surrogates(text))
     try:
         text = str(_POLICY.header_fetch_parse(name, raw))
