@@ -159,5 +159,5 @@ def _copy_missing(deps: Deps) -> None:
             with deps.store.transaction() as tx:
                 tx.mark_copied(record.id)
         elif not _copy_to_sent(deps, record):
-            return
+            continue  # the server answered the check: this copy alone failed, it must not hold up the others
         log.info("sent_copy_made_good", message_id=record.email.message_id, already_there=there)

@@ -25,7 +25,6 @@ from mailflow.services.ingest_context import IngestContext
 from mailflow.services.pipeline import Shunt, run_steps
 
 log = structlog.get_logger("mailflow.poll")
-MAX_ATTEMPTS = 3
 FETCH_BYTES = 16 * 1024 * 1024  # raw mail fetched at once, past a batch's first message
 MOVE_CHUNK = 200  # messages per MOVE command and transaction
 _MOVED = {InboundStatus.CLAIMED, InboundStatus.IGNORED, InboundStatus.DUPLICATE}

@@ -303,6 +303,28 @@ def test_a_missed_sent_copy_is_made_once_by_a_later_drain_when_the_sent_folder_l
     assert len(deps.transport.sent) == 2  # nothing was sent again
 
 
+def test_a_sent_copy_the_folder_keeps_refusing_does_not_hold_up_the_other_missing_copies(deps):
+    real_append = deps.mailbox.append_sent
+
+    def down(raw: bytes) -> None:
+        raise OSError("IMAP server unreachable")
+
+    deps.mailbox.append_sent = down
+    _cycle(deps, _request(deps))  # two mails sent, neither copied
+    ack = _last(deps, "ack_school")
+
+    def refuses_the_ack(raw: bytes) -> None:
+        if ack.message_id.encode() in raw:
+            raise OSError("message too large for the Sent folder")
+        real_append(raw)
+
+    deps.mailbox.append_sent = refuses_the_ack
+    drain_once(deps)
+    assert [parse_message(raw).message_id for raw in deps.mailbox.sent] == [
+        _last(deps, "embassy_request").message_id
+    ]  # the embassy's copy was made although the acknowledgement's, listed first, failed again
+
+
 def test_mails_accepted_while_the_database_is_down_are_recorded_later_and_never_sent_twice(deps):
     deps.mailbox.deliver(_request(deps))
     poll_once(deps)
